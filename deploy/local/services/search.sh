@@ -19,6 +19,7 @@ SEARCH_JAVA_OPTS="${SEARCH_JAVA_OPTS:-}"      # extra JVM flags (word-split)
 # C1 only: halves startup CPU on a 2-core box; plenty for dev/CI data sizes. Set to "" for full JIT.
 SEARCH_JIT_OPTS="${SEARCH_JIT_OPTS--XX:TieredStopAtLevel=1}"
 SEARCH_CDS="${SEARCH_CDS:-1}"                  # 0 disables the class-data-sharing archive
+# shellcheck disable=SC2034  # read by stack.sh
 TIMEOUT_search=120
 
 _search_src() { printf '%s\n' "$ROOT/deploy/local/search"; }
@@ -119,7 +120,7 @@ EOF
   if [[ "${major:-17}" -le 22 ]]; then locale="SPI,COMPAT"; else locale="SPI,CLDR"; fi
 
   # AppCDS: the first run dumps the loaded classes when the JVM exits (i.e. on stop; adds ~1s and
-  # an ~85 MB file in the cache); later runs map it, which roughly halves time-to-healthy. One
+  # an ~80-90 MB file in the cache); later runs map it, which roughly halves time-to-healthy. One
   # archive per JVM; a stale/corrupt archive is ignored by the JVM (-Xshare:auto).
   if [[ "$SEARCH_CDS" == 1 ]]; then
     cds_archive="$dist/cds-java$major-$(readlink -f "$java" | cksum | cut -d' ' -f1).jsa"
@@ -130,6 +131,8 @@ EOF
     fi
   fi
 
+  # SEARCH_JIT_OPTS / SEARCH_JAVA_OPTS are word-split on purpose.
+  # shellcheck disable=SC2086
   start_bg search "$java" \
     "-Xms$SEARCH_HEAP" "-Xmx$SEARCH_HEAP" \
     -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
