@@ -23,6 +23,7 @@ export default tseslint.config(
   },
   {
     files: ['runtime/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: restrict(
       ['**/connectors/**', '**/processors/**', '**/cli/**'],
       'The runtime knows nothing of connectors, processors or the CLI: cli hands it the registry.',

@@ -2,9 +2,14 @@
 /** The tributary command: the one place that assembles runtime, connectors and processors. */
 import { readFileSync } from 'node:fs';
 import { EndpointConfigError, readEndpoints } from '../connectors/endpoints.js';
+import { docsCommand } from './commands/docs.js';
+import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './commands/ops.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
 import { demo } from './demo.js';
 import { formatProbeTable } from './format.js';
 import { probeEndpoints } from './probe-endpoints.js';
+import { registry } from './registry.js';
 
 // kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
 // reports on every run; that one warning is noise to a user, every other warning still prints.
@@ -13,12 +18,21 @@ process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);
 });
 
-const usage = `Usage: tributary <command>
+const usage = `Usage: tributary <command> [options]
 
-Commands:
-  demo     bring the local stack up and show every service as Tributary sees it
-  check    probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …) and report
-  help     this text
+Pipelines:
+  run <files…> [--workers N] [--port P]   run pipelines until SIGTERM/SIGINT (metrics on :P, default 9464)
+  validate <files or folders…>            check pipeline files without connecting to anything
+  docs [--schema]                         component reference (markdown) or the pipeline JSON Schema
+  topics ensure <files…>                  create the topics pipelines declare, check existing ones
+  status <files…> [--json]                group state, members, per-partition offsets and lag, dead letters
+  rewind <file> --to earliest|latest|ISO  move a stopped pipeline's committed offsets
+  dlq list [--pipeline P] [--since ISO]   dead letters with their reasons
+  dlq replay <file> [--ids 1,2]           run dead letters again through the pipeline's stages and sinks
+
+Environment:
+  demo                                    bring the local stack up and show every service
+  check                                   probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …)
 
 Exit codes: 0 success, 1 failure, 2 bad input.`;
 
@@ -30,8 +44,22 @@ function version(): string {
 }
 
 async function main(args: string[]): Promise<number> {
-  const [command] = args;
+  const [command, ...rest] = args;
   switch (command) {
+    case 'run':
+      return runCommand(rest, registry);
+    case 'validate':
+      return validateCommand(rest, registry);
+    case 'topics':
+      return topicsCommand(rest, registry);
+    case 'status':
+      return statusCommand(rest, registry);
+    case 'rewind':
+      return rewindCommand(rest, registry);
+    case 'dlq':
+      return dlqCommand(rest, registry);
+    case 'docs':
+      return docsCommand(rest, registry);
     case 'demo':
       return demo();
     case 'check': {
@@ -58,6 +86,8 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Client libraries may keep timers alive after a long-running command closed them.
+    if (process.argv[2] === 'run') setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     if (error instanceof EndpointConfigError) {

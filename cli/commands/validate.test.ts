@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registry } from '../registry.js';
+import { validateCommand } from './validate.js';
+
+const fixtures = 'test/fixtures/broken-pipelines';
+
+function capture() {
+  const errors: string[] = [];
+  const logs: string[] = [];
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+  return { errors, logs };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('tributary validate', () => {
+  it('reports every problem of every file as file:line:col path: message and exits 2', async () => {
+    const { errors } = capture();
+    expect(await validateCommand([fixtures], registry)).toBe(2);
+    expect(errors).toEqual([
+      `${fixtures}/bad-fields.yaml:1:7 name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter`,
+      `${fixtures}/bad-fields.yaml:4:11 source.topics: expected array, received string`,
+      `${fixtures}/bad-fields.yaml:5:3 source.fromBegining: unknown key for source 'kafka'`,
+      `${fixtures}/bad-fields.yaml:8:5 processors[0].mode: unknown key for processor 'noop'`,
+      `${fixtures}/bad-fields.yaml:10:5 sinks.table.table: is required (expected string)`,
+      `${fixtures}/bad-fields.yaml:12:11 sinks.table.mode: expected one of "document"|"columns"`,
+      `${fixtures}/bad-fields.yaml:14:16 delivery.maxInFlight: Too small: expected number to be >0`,
+      `${fixtures}/bad-fields.yaml:15:3 delivery.retries: unknown key`,
+      `${fixtures}/no-sinks.yaml:1:1 sinks: is required (expected record)`,
+      `${fixtures}/typo-source.yaml:3:9 source.type: unknown source type 'kafak'; did you mean 'kafka'?`,
+      '3 of 3 pipeline file(s) invalid.',
+    ]);
+  });
+
+  it('accepts the shipped pipelines and exits 0', async () => {
+    const { errors, logs } = capture();
+    expect(await validateCommand(['pipelines'], registry)).toBe(0);
+    expect(errors).toEqual([]);
+    expect(logs[0]).toMatch(/^\d+ pipeline file\(s\) valid\.$/);
+  });
+
+  it('names a file it cannot read', async () => {
+    const { errors } = capture();
+    expect(await validateCommand(['nowhere.yaml'], registry)).toBe(2);
+    expect(errors[0]).toMatch(/^nowhere\.yaml:1:1 \(file\): cannot read the file: ENOENT/);
+  });
+});

@@ -1,0 +1,46 @@
+/** `tributary validate <files…>`: checks pipeline files without connecting to anything. */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatProblem, loadPipelineFile } from '../../runtime/config/index.js';
+import type { Registry } from '../../runtime/registry/index.js';
+
+/** Files as given; a directory stands for every .yaml/.yml file below it. */
+export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory()) {
+      const entries = await readdir(path, { recursive: true });
+      files.push(
+        ...entries
+          .filter((e) => /\.ya?ml$/.test(e))
+          .sort()
+          .map((e) => join(path, e)),
+      );
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+export async function validateCommand(args: string[], registry: Registry): Promise<number> {
+  if (!args.length) {
+    console.error('usage: tributary validate <pipeline files or folders…>');
+    return 2;
+  }
+  let bad = 0;
+  const files = await expandPipelineFiles(args);
+  for (const file of files) {
+    const result = await loadPipelineFile(file, registry);
+    if (result.ok) continue;
+    bad++;
+    for (const problem of result.problems) console.error(formatProblem(problem));
+  }
+  if (bad) {
+    console.error(`${bad} of ${files.length} pipeline file(s) invalid.`);
+    return 2;
+  }
+  console.log(`${files.length} pipeline file(s) valid.`);
+  return 0;
+}

@@ -1,0 +1,111 @@
+/**
+ * Runs several pipelines in one process, each its own consumer group: builds their components,
+ * wires the dead-letter writer, serves health and metrics, and stops them all on request.
+ */
+import { kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
+import { produceDeadLetters } from '../connectors/kafka/kafka-dead-letters.js';
+import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres/postgres-dead-letters.js';
+import { postgresPool } from '../connectors/postgres/postgres-pool.js';
+import { readEndpoints } from '../connectors/endpoints.js';
+import type { PipelinePlan } from '../runtime/config/index.js';
+import type { DeadLetter, DeadLetterWriter, Logger } from '../runtime/contract/index.js';
+import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
+import { ResourcePool } from '../runtime/engine/resources.js';
+import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
+import { declaredTopics, ensureTopics } from './topics.js';
+
+export class PipelineHost {
+  readonly resources = new ResourcePool();
+  readonly metrics: PipelineMetrics;
+  private readonly runners: PipelineRunner[] = [];
+  private readonly abort = new AbortController();
+  private fatal: Error | undefined;
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
+
+  constructor(
+    private readonly logger: Logger,
+    options: { defaultMetrics?: boolean } = {},
+  ) {
+    this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  }
+
+  /** Ensures topics and the dead-letter table, then starts every pipeline. */
+  async start(plans: PipelinePlan[]): Promise<void> {
+    const endpoints = readEndpoints();
+    const topics = plans.flatMap(declaredTopics);
+    if (topics.length) {
+      const admin = await (
+        await kafkaClient(this.resources, 'kafkajs', [...endpoints.KAFKA_BROKERS])
+      ).admin();
+      try {
+        for (const check of await ensureTopics(admin, topics)) {
+          if (check.status === 'created') this.logger.info({ topic: check.topic }, 'Created topic.');
+          if (check.status === 'mismatch')
+            this.logger.warn(
+              { topic: check.topic, detail: check.detail },
+              'Topic differs from its declaration.',
+            );
+        }
+      } finally {
+        await admin.close();
+      }
+    }
+    if (plans.some((p) => p.deadLetter.table))
+      await ensureDeadLetterTable(await postgresPool(this.resources, endpoints.DATABASE_URL));
+
+    for (const plan of plans) {
+      const runner = await PipelineRunner.create(
+        plan,
+        {
+          logger: this.logger,
+          metrics: this.metrics,
+          resources: this.resources,
+          deadLetters: this.deadLetterWriterFor(plan, this.resources),
+        },
+        this.abort.signal,
+      );
+      runner.onFatal((error) => {
+        this.fatal ??= error;
+        for (const listener of this.fatalListeners) listener(error);
+      });
+      this.runners.push(runner);
+    }
+    for (const runner of this.runners) await runner.start();
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  get healthy(): boolean {
+    return !this.fatal;
+  }
+
+  get ready(): boolean {
+    return this.runners.length > 0 && this.runners.every((r) => r.ready);
+  }
+
+  /** Stops every pipeline (each within its shutdown bound) and closes shared clients. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.runners.map((r) => r.stop()));
+    await this.resources.close();
+  }
+
+  /** Dead letters go to the pipeline's dead-letter topic (when it reads the log) and to the table. */
+  deadLetterWriterFor(plan: PipelinePlan, resources: ResourcePool): DeadLetterWriter {
+    const endpoints = readEndpoints();
+    const onLog = plan.source.spec.topics !== undefined;
+    return {
+      write: async (letters: DeadLetter[]) => {
+        if (onLog)
+          await produceDeadLetters(
+            await kafkaProducer(resources, 'kafkajs', [...endpoints.KAFKA_BROKERS]),
+            letters,
+          );
+        if (plan.deadLetter.table || !onLog)
+          await insertDeadLetters(await postgresPool(resources, endpoints.DATABASE_URL), letters);
+      },
+    };
+  }
+}

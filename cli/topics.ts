@@ -1,0 +1,56 @@
+/** The topics a pipeline reads and writes, as its components and dead-letter settings declare them. */
+import type { Admin, TopicSpec } from '../connectors/kafka/kafka-client.js';
+import type { PipelinePlan } from '../runtime/config/index.js';
+import type { TopicDeclaration } from '../runtime/contract/index.js';
+
+export function declaredTopics(plan: PipelinePlan): TopicDeclaration[] {
+  const declared: TopicDeclaration[] = [];
+  const add = (topics: TopicDeclaration[] | undefined) => declared.push(...(topics ?? []));
+  add(plan.source.spec.topics?.(plan.source.config as never, plan.name));
+  for (const sink of Object.values(plan.sinks)) add(sink.spec.topics?.(sink.config as never, plan.name));
+  if (plan.source.spec.topics) {
+    // Only pipelines on the log keep their dead letters on it; others keep them in the table.
+    declared.push({ topic: plan.deadLetter.topic, partitions: plan.deadLetter.partitions, compact: false });
+  }
+  const unique = new Map<string, TopicDeclaration>();
+  for (const topic of declared) if (!unique.has(topic.topic)) unique.set(topic.topic, topic);
+  return [...unique.values()];
+}
+
+export interface TopicCheck {
+  topic: string;
+  status: 'created' | 'ok' | 'mismatch';
+  detail?: string;
+}
+
+/** Creates missing topics and checks existing ones against their declaration (partitions, cleanup policy). */
+export async function ensureTopics(admin: Admin, topics: TopicDeclaration[]): Promise<TopicCheck[]> {
+  if (!topics.length) return [];
+  const specs: TopicSpec[] = topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions,
+    configs: { 'cleanup.policy': t.compact ? 'compact' : 'delete' },
+  }));
+  const created = new Set(await admin.createTopics(specs));
+  const existing = await admin.describeTopics(
+    topics.filter((t) => !created.has(t.topic)).map((t) => t.topic),
+    ['cleanup.policy'],
+  );
+  return topics.map((t) => {
+    if (created.has(t.topic)) return { topic: t.topic, status: 'created' };
+    const found = existing.find((d) => d.topic === t.topic);
+    const policy = found?.configs['cleanup.policy'];
+    const want = t.compact ? 'compact' : 'delete';
+    const problems = [
+      found && found.partitions < t.partitions
+        ? `${found.partitions} partitions, declared ${t.partitions}`
+        : '',
+      policy !== undefined && !policy.split(',').includes(want)
+        ? `cleanup.policy=${policy}, declared ${want}`
+        : '',
+    ].filter(Boolean);
+    return problems.length
+      ? { topic: t.topic, status: 'mismatch', detail: problems.join('; ') }
+      : { topic: t.topic, status: 'ok' };
+  });
+}

@@ -1,0 +1,17 @@
+// Every connector component, in one array the CLI hands to the registry.
+import type { ComponentSpec } from '../runtime/contract/index.js';
+import { logSink } from './log/log-sink.js';
+import { memorySink } from './memory/memory-sink.js';
+import { memorySource } from './memory/memory-source.js';
+import { kafkaSink } from './kafka/kafka-sink.js';
+import { kafkaSource } from './kafka/kafka-source.js';
+import { postgresSink } from './postgres/postgres-sink.js';
+
+export const connectors: readonly ComponentSpec[] = [
+  kafkaSource,
+  memorySource,
+  kafkaSink,
+  postgresSink,
+  memorySink,
+  logSink,
+] as const;

@@ -1,0 +1,34 @@
+/** One Kafka client (and one producer) per library and broker list in a process, shared through Resources. */
+import { z } from 'zod';
+import type { Resources } from '../../runtime/contract/index.js';
+import type { KafkaClient, Producer } from './kafka-client.js';
+import { createKafkaClient } from './create-kafka-client.js';
+
+export const kafkaLibrarySchema = z
+  .enum(['kafkajs', 'platformatic'])
+  .default('kafkajs')
+  .describe('Kafka client library (see the README for the measured choice of default).');
+
+export type KafkaLibrary = z.output<typeof kafkaLibrarySchema>;
+
+export function kafkaClient(
+  resources: Resources,
+  library: KafkaLibrary,
+  brokers: string[],
+): Promise<KafkaClient> {
+  return resources.get(`kafka:${library}:${brokers.join(',')}`, () =>
+    createKafkaClient(library, { brokers, clientId: 'tributary' }),
+  );
+}
+
+export function kafkaProducer(
+  resources: Resources,
+  library: KafkaLibrary,
+  brokers: string[],
+): Promise<Producer> {
+  return resources.get(
+    `kafka-producer:${library}:${brokers.join(',')}`,
+    async () => (await kafkaClient(resources, library, brokers)).producer(),
+    (producer) => producer.close(),
+  );
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { readEndpoints } from '../endpoints.js';
+import {
+  BadRecordError,
+  defineSource,
+  type ComponentContext,
+  type Position,
+  type Source,
+  type SourceHandler,
+  type SourceRecord,
+} from '../../runtime/contract/index.js';
+import type { FetchedBatch, FetchedMessage, GroupConsumer, KafkaClient } from './kafka-client.js';
+import { kafkaClient, kafkaLibrarySchema } from './kafka-resources.js';
+import type { ValueSerde } from './serde.js';
+import { valueFormatSchema, valueSerde } from './value-format.js';
+
+const kafkaSourceConfig = z.object({
+  topics: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('Topics to consume; all are read by one consumer group.'),
+  group: z.string().min(1).optional().describe('Consumer group; the pipeline name when absent.'),
+  fromBeginning: z
+    .boolean()
+    .default(true)
+    .describe('Where a group with no committed offsets starts: the beginning (true) or the end.'),
+  value: valueFormatSchema,
+  client: kafkaLibrarySchema,
+  brokers: z
+    .array(z.string())
+    .optional()
+    .describe('host:port list; KAFKA_BROKERS (or the local stack) when absent.'),
+  sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout.'),
+  heartbeatIntervalMs: z.number().int().positive().default(3_000).describe('Heartbeat interval.'),
+  rebalanceTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60_000)
+    .describe('How long members have to drain and commit on a rebalance.'),
+  partitions: z
+    .number()
+    .int()
+    .positive()
+    .default(6)
+    .describe('Partitions of each topic when `topics ensure` creates it.'),
+  compact: z
+    .boolean()
+    .default(true)
+    .describe('Create topics with cleanup.policy=compact (change topics hold the latest state per key).'),
+});
+
+export type KafkaSourceConfig = z.output<typeof kafkaSourceConfig>;
+
+export const kafkaSource = defineSource({
+  name: 'kafka',
+  summary: 'Consumes topics in a consumer group, committing only offsets whose writes are durable.',
+  description:
+    'One consumer group per pipeline; several partitions in flight at once, each in order; heartbeats during long batches; ' +
+    'values decoded as Avro (Confluent wire format, through the schema registry), JSON, string or bytes. A value that ' +
+    'cannot be decoded goes to the dead-letter topic with its reason.',
+  config: kafkaSourceConfig,
+  example: `type: kafka
+topics: [cases]
+value: { format: avro }`,
+  topics: (config) =>
+    config.topics.map((topic) => ({ topic, partitions: config.partitions, compact: config.compact })),
+  group: (config, pipeline) => config.group ?? pipeline,
+  create: async (config, ctx) =>
+    new KafkaSource(
+      config,
+      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await valueSerde(config.value, config.topics[0]!, ctx),
+      ctx,
+    ),
+});
+
+const laneOf = (topic: string, partition: number) => `${topic}:${partition}`;
+
+export function parseLane(lane: string): { topic: string; partition: number } {
+  const at = lane.lastIndexOf(':');
+  return { topic: lane.slice(0, at), partition: Number(lane.slice(at + 1)) };
+}
+
+export class KafkaSource implements Source {
+  private consumer: GroupConsumer | undefined;
+
+  constructor(
+    private readonly config: KafkaSourceConfig,
+    private readonly client: KafkaClient,
+    private readonly decoder: ValueSerde,
+    private readonly ctx: ComponentContext,
+  ) {}
+
+  get groupId(): string {
+    return this.config.group ?? this.ctx.pipeline;
+  }
+
+  async start(handler: SourceHandler): Promise<void> {
+    this.consumer = this.client.consumer({
+      groupId: this.groupId,
+      topics: this.config.topics,
+      fromBeginning: this.config.fromBeginning,
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      rebalanceTimeoutMs: this.config.rebalanceTimeoutMs,
+      maxBytes: this.ctx.delivery.maxBatchBytes,
+      partitionsInFlight: this.ctx.delivery.maxInFlight,
+      clientId: `tributary-${this.ctx.pipeline}`,
+    });
+    await this.consumer.start({
+      onAssigned: (partitions) => handler.onAssigned(partitions.map((p) => laneOf(p.topic, p.partition))),
+      onRevoked: (partitions) => handler.onRevoked(partitions.map((p) => laneOf(p.topic, p.partition))),
+      onBatch: async (batch, control) => {
+        const records = await this.decodeBatch(batch);
+        const last = batch.messages[batch.messages.length - 1]!;
+        await handler.onBatch(
+          laneOf(batch.topic, batch.partition),
+          records,
+          (BigInt(last.offset) + 1n).toString(),
+          control,
+        );
+      },
+    });
+  }
+
+  /** Decodes every message; one that cannot be decoded is marked for the dead-letter path, never thrown. */
+  async decodeBatch(batch: FetchedBatch): Promise<SourceRecord[]> {
+    const lane = laneOf(batch.topic, batch.partition);
+    return Promise.all(batch.messages.map((message) => this.decodeMessage(lane, message)));
+  }
+
+  async decodeMessage(lane: string, message: FetchedMessage): Promise<SourceRecord> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(message.headers)) headers[name] = value.toString('utf8');
+    const record: SourceRecord = {
+      key: message.key === null ? null : message.key.toString('utf8'),
+      value: null,
+      headers,
+      timestamp: message.timestamp,
+      position: { lane, offset: message.offset },
+      raw: { key: message.key, value: message.value, headers: message.headers },
+    };
+    try {
+      record.value = message.value === null ? null : await this.decoder.decode(message.value);
+    } catch (error) {
+      record.decodeError =
+        error instanceof BadRecordError
+          ? error
+          : new BadRecordError('decode', (error as Error).message, { cause: error });
+    }
+    return record;
+  }
+
+  decode(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord> {
+    return this.decodeMessage(position.lane, {
+      key: raw.key,
+      value: raw.value,
+      headers: raw.headers,
+      offset: position.offset,
+      timestamp,
+    });
+  }
+
+  async commit(lane: string, next: string): Promise<void> {
+    const { topic, partition } = parseLane(lane);
+    await this.consumer?.commit([{ topic, partition, offset: next }]);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}

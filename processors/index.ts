@@ -1,0 +1,5 @@
+// Every processor component, in one array the CLI hands to the registry.
+import type { ComponentSpec } from '../runtime/contract/index.js';
+import { noopProcessor } from './noop/noop-processor.js';
+
+export const processors: readonly ComponentSpec[] = [noopProcessor] as const;

@@ -1,0 +1,12 @@
+// Pipeline YAML → validated, typed, frozen plan; and the JSON Schema editors use for it.
+export {
+  formatProblem,
+  loadPipelineFile,
+  loadPipelineText,
+  type ComponentPlan,
+  type ConfigProblem,
+  type LoadResult,
+  type PipelinePlan,
+} from './load-pipeline.js';
+export { pipelineJsonSchema } from './pipeline-json-schema.js';
+export type { DeadLetterConfig, Delivery, RetryPolicy } from './pipeline-schema.js';

@@ -1,0 +1,157 @@
+/**
+ * How a component is declared: once, with its name, summary, zod config schema (fields described,
+ * defaults included), a YAML example and a factory. Parsing, defaults, docs and the pipeline JSON
+ * Schema all derive from this one object.
+ */
+import type { z } from 'zod';
+import type { PipelineRecord, Position, SinkRecord, SourceRecord } from './record.js';
+
+export interface Logger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+  child(fields: object): Logger;
+}
+
+/** The pipeline's delivery settings that sources need to size their fetches. */
+export interface DeliveryHints {
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  maxWaitMs: number;
+  maxInFlight: number;
+}
+
+/** What every factory receives: the pipeline it belongs to, a logger, a stop signal and shared resources. */
+export interface ComponentContext {
+  pipeline: string;
+  logger: Logger;
+  signal: AbortSignal;
+  resources: Resources;
+  delivery: DeliveryHints;
+}
+
+/**
+ * Long-lived clients shared by the components of one process (one pool per database, one Kafka
+ * client…), created on first use and closed once at shutdown.
+ */
+export interface Resources {
+  get<T>(key: string, create: () => T | Promise<T>, close?: (value: T) => Promise<void> | void): Promise<T>;
+}
+
+// ---- sources -------------------------------------------------------------------------------------
+
+export interface LaneControl {
+  /** Keeps the source's session alive during long work (Kafka group heartbeats). */
+  heartbeat(): Promise<void>;
+  /** False once the lane was revoked or the source is stopping: finish, start nothing new. */
+  isActive(): boolean;
+}
+
+export interface SourceHandler {
+  /**
+   * One batch of one lane, in order; the next batch of that lane comes only after this resolves.
+   * `next` is the lane position just after the batch, to commit once the batch is durable.
+   */
+  onBatch(lane: string, records: SourceRecord[], next: string, control: LaneControl): Promise<void>;
+  onAssigned(lanes: string[]): Promise<void>;
+  /** Resolves once in-flight work of those lanes is durable and committed. */
+  onRevoked(lanes: string[]): Promise<void>;
+}
+
+export interface Source {
+  /** Begins delivering batches; resolves once running. */
+  start(handler: SourceHandler): Promise<void>;
+  /** Records `next` as the position to resume the lane from; everything before it is durable. */
+  commit(lane: string, next: string): Promise<void>;
+  /** Stops delivering, waits for in-flight batches and their commits, releases its lanes. */
+  stop(): Promise<void>;
+  /** Decodes a record from its original bytes again (dead-letter replay); a failure is marked, not thrown. */
+  decode?(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord>;
+}
+
+export interface TopicDeclaration {
+  topic: string;
+  partitions: number;
+  compact: boolean;
+}
+
+// ---- processors ----------------------------------------------------------------------------------
+
+export interface ProcessorContext {
+  pipeline: string;
+  logger: Logger;
+}
+
+/** Pure with respect to I/O: records in, records out. Throwing fails that one record (dead letter). */
+export interface Processor {
+  /** Optional batch step before `process`, e.g. to look up everything the batch needs at once. */
+  prepare?(records: readonly PipelineRecord[], ctx: ProcessorContext): Promise<void>;
+  process(record: PipelineRecord, ctx: ProcessorContext): PipelineRecord[] | Promise<PipelineRecord[]>;
+  close?(): Promise<void>;
+}
+
+// ---- sinks ---------------------------------------------------------------------------------------
+
+export interface WriteFailure {
+  /** Index in the batch passed to `write`. */
+  index: number;
+  error: Error;
+}
+
+export interface WriteResult {
+  failed: WriteFailure[];
+}
+
+export interface Sink {
+  /** Prepares the target (connects, creates tables); a failure here stops the pipeline from starting. */
+  start?(): Promise<void>;
+  /**
+   * Applies a batch idempotently. Resolves once every write is durable or listed as failed; never
+   * throws for one bad record. Throws RetryableError (or a transient error) when nothing can be
+   * written now: the runtime retries the whole batch.
+   */
+  write(records: SinkRecord[]): Promise<WriteResult>;
+  close?(): Promise<void>;
+}
+
+// ---- specs ---------------------------------------------------------------------------------------
+
+export type ComponentKind = 'source' | 'processor' | 'sink';
+
+interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
+  kind: K;
+  /** The `type` that names it in a pipeline file. */
+  name: string;
+  /** One line, shown in `tributary docs`. */
+  summary: string;
+  /** Longer notes for the reference (optional). */
+  description?: string;
+  config: C;
+  /** A YAML fragment showing typical use (the component only, as it appears under its key). */
+  example: string;
+  create(config: z.output<C>, context: ComponentContext): T | Promise<T>;
+  /** Topics this component reads or writes with this config (for `topics ensure`, `run` and `status`), pipeline name given. */
+  topics?(config: z.output<C>, pipeline: string): TopicDeclaration[];
+  /** The consumer group (or equivalent) this source uses with this config. */
+  group?(config: z.output<C>, pipeline: string): string;
+}
+
+export type SourceSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'source', C, Source>;
+export type ProcessorSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'processor', C, Processor>;
+export type SinkSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'sink', C, Sink>;
+export type ComponentSpec = SourceSpec | ProcessorSpec | SinkSpec;
+
+export function defineSource<C extends z.ZodObject>(spec: Omit<SourceSpec<C>, 'kind'>): SourceSpec<C> {
+  return Object.freeze({ ...spec, kind: 'source' as const });
+}
+
+export function defineProcessor<C extends z.ZodObject>(
+  spec: Omit<ProcessorSpec<C>, 'kind'>,
+): ProcessorSpec<C> {
+  return Object.freeze({ ...spec, kind: 'processor' as const });
+}
+
+export function defineSink<C extends z.ZodObject>(spec: Omit<SinkSpec<C>, 'kind'>): SinkSpec<C> {
+  return Object.freeze({ ...spec, kind: 'sink' as const });
+}

@@ -1,0 +1,27 @@
+// The only part of the runtime that components import: how to declare one, what flows, how to fail.
+export {
+  defineProcessor,
+  defineSink,
+  defineSource,
+  type ComponentContext,
+  type ComponentKind,
+  type ComponentSpec,
+  type DeliveryHints,
+  type LaneControl,
+  type Logger,
+  type Processor,
+  type ProcessorContext,
+  type ProcessorSpec,
+  type Resources,
+  type Sink,
+  type SinkSpec,
+  type Source,
+  type SourceHandler,
+  type SourceSpec,
+  type TopicDeclaration,
+  type WriteFailure,
+  type WriteResult,
+} from './component.js';
+export type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
+export { BadConfigError, BadRecordError, RetryableError, isRetryable } from './errors.js';
+export type { PipelineRecord, Position, RecordRouting, SinkRecord, SourceRecord } from './record.js';

@@ -1,0 +1,411 @@
+/**
+ * Runs one pipeline plan: source batches through the processor chain into the sinks, dead letters
+ * for records that fail permanently, retries for transient failures, and commits of the highest
+ * contiguous durable position per lane. Knows nothing of any particular source or sink.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  isRetryable,
+  type ComponentContext,
+  type DeadLetter,
+  type DeadLetterWriter,
+  type LaneControl,
+  type Logger,
+  type PipelineRecord,
+  type Processor,
+  type ProcessorContext,
+  type Resources,
+  type Sink,
+  type SinkRecord,
+  type Source,
+  type SourceHandler,
+  type SourceRecord,
+  type WriteFailure,
+} from '../contract/index.js';
+import type { PipelinePlan } from '../config/load-pipeline.js';
+import type { PipelineMetrics } from '../telemetry/metrics.js';
+import { Checkpointer } from './checkpointer.js';
+import { toDeadLetter } from './dead-letters.js';
+import { retryTransient, WorkAbandonedError } from './retry.js';
+
+export interface RunnerDependencies {
+  logger: Logger;
+  metrics: PipelineMetrics;
+  resources: Resources;
+  deadLetters: DeadLetterWriter;
+}
+
+interface Stage {
+  name: string;
+  processor: Processor;
+}
+
+interface InFlight {
+  origin: SourceRecord;
+  record: PipelineRecord;
+}
+
+export class PipelineRunner {
+  readonly name: string;
+  private readonly checkpointer = new Checkpointer();
+  private readonly activeLanes = new Set<string>();
+  private readonly abort = new AbortController();
+  private stopping: Promise<void> | undefined;
+  private started = false;
+  private fatalError: Error | undefined;
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
+  private readonly log: Logger;
+  private readonly processorContext: ProcessorContext;
+
+  private constructor(
+    private readonly plan: PipelinePlan,
+    private readonly source: Source,
+    private readonly stages: Stage[],
+    private readonly sinks: [string, Sink][],
+    private readonly deps: RunnerDependencies,
+  ) {
+    this.name = plan.name;
+    this.log = deps.logger.child({ pipeline: plan.name });
+    this.processorContext = { pipeline: plan.name, logger: this.log };
+  }
+
+  /** Builds every component of the plan through its spec's factory. */
+  static async create(
+    plan: PipelinePlan,
+    deps: RunnerDependencies,
+    signal: AbortSignal,
+  ): Promise<PipelineRunner> {
+    const context = (path: string): ComponentContext => ({
+      pipeline: plan.name,
+      logger: deps.logger.child({ pipeline: plan.name, component: path }),
+      signal,
+      resources: deps.resources,
+      delivery: plan.delivery,
+    });
+    const source = await plan.source.spec.create(plan.source.config as never, context('source'));
+    const stages = await Promise.all(
+      plan.processors.map(async (p, i) => ({
+        name: `processor[${i}]:${p.type}`,
+        processor: await p.spec.create(p.config as never, context(p.path)),
+      })),
+    );
+    const sinks = await Promise.all(
+      Object.entries(plan.sinks).map(
+        async ([name, s]) =>
+          [name, await s.spec.create(s.config as never, context(s.path))] as [string, Sink],
+      ),
+    );
+    return new PipelineRunner(plan, source, stages, sinks, deps);
+  }
+
+  get sourceComponent(): Source {
+    return this.source;
+  }
+
+  /** Ready once its sinks started and the source owns at least one lane. */
+  get ready(): boolean {
+    return this.started && this.activeLanes.size > 0 && !this.fatalError;
+  }
+
+  /** Called once if the pipeline cannot go on (a bug, or a failure no retry can mend). */
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+    if (this.fatalError) listener(this.fatalError);
+  }
+
+  async start(): Promise<void> {
+    for (const [, sink] of this.sinks) await sink.start?.();
+    await this.source.start(this.handler);
+    this.started = true;
+    this.log.info({}, 'Pipeline started.');
+  }
+
+  /** Stops fetching, lets in-flight batches finish and commit (within the shutdown bound), closes everything. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    const bound = this.plan.delivery.shutdownTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.source.stop().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), bound))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut)
+      this.log.error(
+        { shutdownTimeoutMs: bound },
+        'In-flight batches did not finish within the shutdown bound; uncommitted work will be redelivered.',
+      );
+    for (const stage of this.stages) await stage.processor.close?.().catch(() => undefined);
+    for (const [, sink] of this.sinks) await sink.close?.().catch(() => undefined);
+    this.log.info({}, 'Pipeline stopped.');
+  }
+
+  private fail(error: Error): void {
+    if (this.fatalError) return;
+    this.fatalError = error;
+    this.log.error({ err: error }, 'The pipeline cannot go on.');
+    for (const listener of this.fatalListeners) listener(error);
+  }
+
+  private readonly handler: SourceHandler = {
+    onAssigned: (lanes) => {
+      for (const lane of lanes) this.activeLanes.add(lane);
+      this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'assigned' }, lanes.length);
+      this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
+      this.log.info({ lanes }, 'Lanes assigned.');
+      return Promise.resolve();
+    },
+    onRevoked: async (lanes) => {
+      // Work in a retry loop for these lanes is abandoned; a batch that is simply running
+      // finishes and commits before the lanes go.
+      for (const lane of lanes) this.activeLanes.delete(lane);
+      this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'revoked' }, lanes.length);
+      this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
+      await Promise.all(lanes.map((lane) => this.checkpointer.drained(lane)));
+      this.log.info({ lanes }, 'Lanes revoked after their in-flight work was committed.');
+    },
+    onBatch: (lane, records, next, control) => this.runBatch(lane, records, next, control),
+  };
+
+  /**
+   * Runs records again through the processors and sinks (dead-letter replay), outside any lane:
+   * nothing is committed. Records failing again become new dead letters. Resolves when durable.
+   */
+  async replay(records: SourceRecord[]): Promise<void> {
+    const control: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
+    await this.runChunk('replay', records, control, () => !this.abort.signal.aborted);
+  }
+
+  private async runBatch(
+    lane: string,
+    records: SourceRecord[],
+    next: string,
+    control: LaneControl,
+  ): Promise<void> {
+    const ticket = this.checkpointer.begin(lane, next);
+    const started = performance.now();
+    const isActive = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
+    try {
+      this.deps.metrics.recordsIn.inc({ pipeline: this.name }, records.length);
+      const size = this.plan.delivery.maxBatchRecords;
+      for (let from = 0; from < records.length; from += size) {
+        await this.runChunk(
+          lane,
+          from === 0 && records.length <= size ? records : records.slice(from, from + size),
+          control,
+          isActive,
+        );
+      }
+      const position = this.checkpointer.complete(ticket);
+      if (position !== undefined) {
+        // A commit that cannot reach the source now is retried; if the lane goes meanwhile, the
+        // next owner starts from the previous commit: at least once, never a gap.
+        await retryTransient(
+          () => this.source.commit(lane, position),
+          this.plan.delivery.retry,
+          this.retryHooks('commit', lane, control, isActive),
+        );
+      }
+      this.deps.metrics.batchDuration.observe({ pipeline: this.name }, (performance.now() - started) / 1000);
+    } catch (error) {
+      this.checkpointer.abandon(ticket);
+      if (error instanceof WorkAbandonedError) {
+        this.log.info(
+          { lane, next },
+          'Abandoned a batch of a lane that is no longer ours; it will be redelivered.',
+        );
+        return;
+      }
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private retryHooks(stage: string, lane: string, control: LaneControl, isActive: () => boolean) {
+    return {
+      onRetry: (error: unknown, attempt: number, delayMs: number) => {
+        this.deps.metrics.retries.inc({ pipeline: this.name, stage });
+        this.log.warn(
+          { stage, lane, attempt, delayMs, error: error instanceof Error ? error.message : String(error) },
+          'Retrying after a transient failure.',
+        );
+      },
+      keepAlive: () => control.heartbeat(),
+      isActive,
+    };
+  }
+
+  private async runChunk(
+    lane: string,
+    records: SourceRecord[],
+    control: LaneControl,
+    isActive: () => boolean,
+  ): Promise<void> {
+    const letters: DeadLetter[] = [];
+    let items: InFlight[] = [];
+    for (const record of records) {
+      if (record.decodeError)
+        letters.push(
+          toDeadLetter(this.name, this.plan.deadLetter.topic, 'decode', record, record.decodeError, 1),
+        );
+      else items.push({ origin: record, record });
+    }
+
+    for (const stage of this.stages) {
+      if (stage.processor.prepare && items.length) {
+        const batch = items.map((item) => item.record);
+        await retryTransient(
+          () => stage.processor.prepare!(batch, this.processorContext),
+          this.plan.delivery.retry,
+          this.retryHooks(stage.name, lane, control, isActive),
+        );
+      }
+      const next: InFlight[] = [];
+      for (const item of items) {
+        try {
+          const produced = await this.callProcessor(stage, item.record, lane, control, isActive);
+          for (const record of produced) next.push({ origin: item.origin, record });
+        } catch (error) {
+          if (error instanceof WorkAbandonedError) throw error;
+          letters.push(
+            toDeadLetter(this.name, this.plan.deadLetter.topic, stage.name, item.origin, error, 1),
+          );
+        }
+      }
+      items = next;
+    }
+
+    const bySink = new Map<string, SinkRecord[]>(this.sinks.map(([name]) => [name, []]));
+    for (const { origin, record } of items) {
+      const target = record.routing?.sink;
+      if (target === undefined) {
+        for (const list of bySink.values()) list.push({ ...record, origin });
+      } else {
+        const list = bySink.get(target);
+        if (list) list.push({ ...record, origin });
+        else
+          letters.push(
+            toDeadLetter(
+              this.name,
+              this.plan.deadLetter.topic,
+              'route',
+              origin,
+              new Error(`no sink named '${target}' in this pipeline`),
+              1,
+            ),
+          );
+      }
+    }
+
+    await Promise.all(
+      this.sinks.map(async ([name, sink]) => {
+        const batch = bySink.get(name)!;
+        if (!batch.length) return;
+        const failures = await this.writeToSink(name, sink, batch, lane, control, isActive);
+        const failedIndexes = new Set<number>();
+        for (const failure of failures) {
+          failedIndexes.add(failure.index);
+          letters.push(
+            toDeadLetter(
+              this.name,
+              this.plan.deadLetter.topic,
+              `sink:${name}`,
+              batch[failure.index]!.origin,
+              failure.error,
+              1,
+            ),
+          );
+        }
+        this.deps.metrics.recordsOut.inc(
+          { pipeline: this.name, sink: name },
+          batch.length - failedIndexes.size,
+        );
+      }),
+    );
+
+    if (letters.length) {
+      await retryTransient(
+        () => this.deps.deadLetters.write(letters),
+        this.plan.delivery.retry,
+        this.retryHooks('dead-letter', lane, control, isActive),
+      );
+      for (const letter of letters)
+        this.deps.metrics.deadLetters.inc({ pipeline: this.name, stage: letter.stage });
+      this.log.warn(
+        {
+          lane,
+          count: letters.length,
+          first: {
+            stage: letters[0]!.stage,
+            message: letters[0]!.message,
+            offset: letters[0]!.record.position.offset,
+          },
+        },
+        'Sent records that failed permanently to the dead-letter topic.',
+      );
+    }
+  }
+
+  /** The common case stays synchronous-fast; only a transient failure enters the retry loop. */
+  private async callProcessor(
+    stage: Stage,
+    record: PipelineRecord,
+    lane: string,
+    control: LaneControl,
+    isActive: () => boolean,
+  ): Promise<PipelineRecord[]> {
+    try {
+      return await stage.processor.process(record, this.processorContext);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      return retryTransient(
+        () => Promise.resolve(stage.processor.process(record, this.processorContext)),
+        this.plan.delivery.retry,
+        this.retryHooks(stage.name, lane, control, isActive),
+        error,
+      );
+    }
+  }
+
+  /** Writes a batch; a batch-level permanent failure is narrowed down to the records that cause it. */
+  private async writeToSink(
+    name: string,
+    sink: Sink,
+    batch: SinkRecord[],
+    lane: string,
+    control: LaneControl,
+    isActive: () => boolean,
+  ): Promise<WriteFailure[]> {
+    const hooks = this.retryHooks(`sink:${name}`, lane, control, isActive);
+    const timed = async (records: SinkRecord[]) => {
+      const end = this.deps.metrics.sinkWriteDuration.startTimer({ pipeline: this.name, sink: name });
+      try {
+        return await sink.write(records);
+      } finally {
+        end();
+      }
+    };
+    try {
+      return (await retryTransient(() => timed(batch), this.plan.delivery.retry, hooks)).failed;
+    } catch (error) {
+      if (error instanceof WorkAbandonedError || batch.length === 1) {
+        if (error instanceof WorkAbandonedError) throw error;
+        return [{ index: 0, error: error instanceof Error ? error : new Error(String(error)) }];
+      }
+      this.log.warn(
+        { sink: name, lane, error: (error as Error).message },
+        'A batch write failed permanently; writing its records one by one to find the bad ones.',
+      );
+      const failures: WriteFailure[] = [];
+      for (let index = 0; index < batch.length; index++) {
+        const [failure] = await this.writeToSink(name, sink, [batch[index]!], lane, control, isActive);
+        if (failure) failures.push({ index, error: failure.error });
+      }
+      return failures;
+    }
+  }
+}

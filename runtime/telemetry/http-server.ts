@@ -1,0 +1,39 @@
+/** /metrics, /healthz and /readyz on one port. */
+import { createServer, type Server } from 'node:http';
+import type { Registry as MetricsRegistry } from 'prom-client';
+
+export interface HealthSource {
+  /** Alive: the process is not wedged (false once a pipeline failed fatally). */
+  healthy(): boolean;
+  /** Ready: partitions assigned and sinks connected, for every pipeline. */
+  ready(): boolean;
+}
+
+export async function startTelemetryServer(
+  port: number,
+  host: string,
+  metrics: MetricsRegistry,
+  health: HealthSource,
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metrics.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
+      return;
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      const ok = path === '/healthz' ? health.healthy() : health.ready();
+      response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PipelineHost } from '../../cli/pipeline-host.js';
+import { registry } from '../../cli/registry.js';
+import { loadPipelineText } from '../../runtime/config/index.js';
+import { silentLogger } from '../../runtime/telemetry/logger.js';
+import { testNames } from '../support/resources.js';
+import {
+  createTopic,
+  eventually,
+  produceDocs,
+  tableVersions,
+  testDatabase,
+  versionedDocs,
+} from '../support/pipeline-fixtures.js';
+
+const names = testNames(import.meta.url);
+const topic = names.topic('docs');
+const table = `${names.pgSchema()}.docs`;
+const database = await testDatabase();
+
+afterAll(async () => {
+  await database.db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [names.pgSchema()]);
+  await database.close();
+});
+
+const pipeline = `
+name: ${names.id}
+source:
+  type: kafka
+  topics: [${topic}]
+  partitions: 4
+  compact: false
+sinks:
+  table:
+    type: postgres
+    table: ${table}
+    key: [doc_id]
+    versionField: version
+    createTable: true
+delivery:
+  maxBatchRecords: 1000
+`;
+
+describe('kafka → postgres pipeline', () => {
+  it(
+    'materialises 50,000 records: every key present once with its last version',
+    { timeout: 120_000 },
+    async () => {
+      await createTopic(topic, 4);
+      const docs = versionedDocs(5000, 10);
+      await produceDocs(topic, docs);
+
+      const loaded = loadPipelineText(pipeline, 'inline.yaml', registry, process.env);
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+      const host = new PipelineHost(silentLogger, { defaultMetrics: false });
+      await host.start([loaded.plan]);
+      try {
+        const done = await eventually(async () => {
+          const versions = await tableVersions(database.db, table);
+          return versions.size === 5000 && [...versions.values()].every((v) => v === 10n);
+        }, 90_000);
+        expect(done).toBe(true);
+        const recordsOut = (await host.metrics.recordsOut.get()).values.reduce((sum, v) => sum + v.value, 0);
+        expect(recordsOut).toBe(50_000);
+      } finally {
+        await host.stop();
+      }
+    },
+  );
+});
