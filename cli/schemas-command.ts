@@ -119,9 +119,9 @@ export async function schemasCommand(args: string[], options: SchemasCommandOpti
         return check(catalog, out, err);
 
       case 'types': {
-        const problems = catalog.problems;
-        for (const problem of problems) err(formatProblem(problem));
-        if (problems.length > 0) return 1;
+        // Types come from whatever parses; the schemas' other problems are `check`'s to report.
+        for (const problem of catalog.problems) err(formatProblem(problem));
+        if (catalog.problems.length > 0) return 1;
         const dir = generatedDir(catalog);
         if (values.check) {
           const stale = await findStaleTypes(catalog, dir);
@@ -147,7 +147,7 @@ export async function schemasCommand(args: string[], options: SchemasCommandOpti
         if (unknown.length > 0) throw new BadInput(`unknown topic ${unknown.join(', ')}: see topics.yaml`);
         // Never put a schema in the registry that fails the offline check.
         if (check(catalog, () => undefined, err) !== 0) return 1;
-        const registry =
+        const registry: SchemaRegistryApi & { url?: string } =
           options.registry ?? new SchemaRegistryClient({ url: readEndpoints().SCHEMA_REGISTRY_URL });
         const dryRun = values['dry-run'];
         const outcomes = await registerSchemas(catalog, registry, {
@@ -167,7 +167,7 @@ export async function schemasCommand(args: string[], options: SchemasCommandOpti
           err(`${o.file}: ${o.subject}: ${o.error}`);
         const added = outcomes.filter((o) => o.status === 'new').length;
         const refused = outcomes.filter((o) => o.status === 'refused').length;
-        const where = options.registry?.url ?? (registry as { url?: string }).url ?? 'the registry';
+        const where = registry.url ?? 'the registry';
         out(
           `schemas register${dryRun ? ' (dry run)' : ''}: ${added} new, ${outcomes.length - added - refused} existing, ` +
             `${refused} refused at ${where}`,

@@ -23,7 +23,7 @@ describe('tributary validate', () => {
       `${fixtures}/bad-fields.yaml:4:11 source.topics: expected array, received string`,
       `${fixtures}/bad-fields.yaml:5:3 source.fromBegining: unknown key for source 'kafka'`,
       `${fixtures}/bad-fields.yaml:8:5 processors[0].mode: unknown key for processor 'noop'`,
-      `${fixtures}/bad-fields.yaml:10:5 sinks.table.table: is required (expected string)`,
+      `${fixtures}/bad-fields.yaml:10:3 sinks.table.table: is required (expected string)`,
       `${fixtures}/bad-fields.yaml:12:11 sinks.table.mode: expected one of "document"|"columns"`,
       `${fixtures}/bad-fields.yaml:14:16 delivery.maxInFlight: Too small: expected number to be >0`,
       `${fixtures}/bad-fields.yaml:15:3 delivery.retries: unknown key`,

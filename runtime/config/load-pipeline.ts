@@ -73,20 +73,22 @@ class Locator {
   at(path: readonly PathSegment[], key?: string): { line: number; col: number } {
     let node: unknown = this.doc.contents;
     let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+    // Where the current node is named: its key in the parent mapping (a missing field points there).
+    let namedAt = offset;
     for (const segment of [...path, ...(key === undefined ? [] : [key])]) {
       if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
-        );
-        if (!pair) break;
-        const keyNode = pair.key as YamlNode;
-        offset = keyNode.range?.[0] ?? offset;
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+        if (!pair) {
+          offset = namedAt;
+          break;
+        }
+        namedAt = offset = (pair.key as YamlNode).range?.[0] ?? offset;
         if (segment === key) break;
         node = pair.value;
         offset = (node as YamlNode | null)?.range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
         node = node.items[segment];
-        offset = (node as YamlNode | null)?.range?.[0] ?? offset;
+        namedAt = offset = (node as YamlNode | null)?.range?.[0] ?? offset;
       } else {
         break;
       }
@@ -109,7 +111,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   if (issue.code === 'invalid_type' && valueAt(root, issue.path) === undefined)
     return `is required (expected ${issue.expected})`;
-  return issue.message.replace(/^Invalid input: /, '');
+  return issue.message.replace(/^Invalid (input|option): /, '');
 }
 
 export async function loadPipelineFile(
