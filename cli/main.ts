@@ -10,6 +10,7 @@ import { demo } from './demo.js';
 import { formatProbeTable } from './format.js';
 import { probeEndpoints } from './probe-endpoints.js';
 import { registry } from './registry.js';
+import { schemasCommand } from './schemas-command.js';
 
 // kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
 // reports on every run; that one warning is noise to a user, every other warning still prints.
@@ -29,6 +30,11 @@ Pipelines:
   rewind <file> --to earliest|latest|ISO  move a stopped pipeline's committed offsets
   dlq list [--pipeline P] [--since ISO]   dead letters with their reasons
   dlq replay <file> [--ids 1,2]           run dead letters again through the pipeline's stages and sinks
+
+Schemas:
+  schemas check                           every schema parses; each version reads all earlier ones
+  schemas register [--dry-run]            register each topic's schema under <topic>-value
+  schemas types [--check]                 generate TypeScript types into schemas/generated/
 
 Environment:
   demo                                    bring the local stack up and show every service
@@ -60,6 +66,8 @@ async function main(args: string[]): Promise<number> {
       return dlqCommand(rest, registry);
     case 'docs':
       return docsCommand(rest, registry);
+    case 'schemas':
+      return schemasCommand(rest);
     case 'demo':
       return demo();
     case 'check': {

@@ -3,6 +3,7 @@ import type { ComponentSpec } from '../runtime/contract/index.js';
 import { logSink } from './log/log-sink.js';
 import { memorySink } from './memory/memory-sink.js';
 import { memorySource } from './memory/memory-source.js';
+import { noopSink } from './noop/noop-sink.js';
 import { kafkaSink } from './kafka/kafka-sink.js';
 import { kafkaSource } from './kafka/kafka-source.js';
 import { postgresSink } from './postgres/postgres-sink.js';
@@ -14,4 +15,5 @@ export const connectors: readonly ComponentSpec[] = [
   postgresSink,
   memorySink,
   logSink,
+  noopSink,
 ] as const;

@@ -73,7 +73,10 @@ export interface GroupConsumer {
   /** Joins the group and starts delivering batches; resolves once running. Offsets are never committed automatically. */
   start(handlers: ConsumerHandlers): Promise<void>;
   commit(offsets: CommitOffset[]): Promise<void>;
-  /** Stops fetching these partitions until resumed (backpressure); in-flight batches continue. */
+  /**
+   * Stops delivering batches of these partitions until resumed (backpressure), without growing
+   * memory; in-flight batches continue. A revoked partition forgets that it was paused.
+   */
   pause(partitions: TopicPartition[]): void;
   resume(partitions: TopicPartition[]): void;
   /** Stops fetching, waits for in-flight batches and onRevoked, leaves the group. Idempotent. */
@@ -133,7 +136,11 @@ export interface Admin {
   /** Committed offsets of a group for a topic; `-1` where the group has none. */
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   /** Overwrites a group's committed offsets; fails while the group has members. */
-  setGroupOffsets(groupId: string, topic: string, offsets: { partition: number; offset: string }[]): Promise<void>;
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: { partition: number; offset: string }[],
+  ): Promise<void>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   close(): Promise<void>;
 }

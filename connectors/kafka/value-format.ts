@@ -1,6 +1,11 @@
 /** How record values are read and written on a topic: Avro through the registry, JSON, string or raw bytes. */
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ComponentContext } from '../../runtime/contract/index.js';
+import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/tools/schema-catalog.js';
+import { BadConfigError, type ComponentContext } from '../../runtime/contract/index.js';
+import { readEndpoints } from '../endpoints.js';
+import { createAvroSerde } from './avro-serde.js';
+import { SchemaRegistryClient } from './schema-registry-client.js';
 import { jsonSerde, type ValueSerde } from './serde.js';
 
 export const valueFormatSchema = z
@@ -13,11 +18,17 @@ export const valueFormatSchema = z
       .string()
       .optional()
       .describe('Avro: schema registry URL; SCHEMA_REGISTRY_URL (or the local stack) when absent.'),
-    schema: z
+    schemaFile: z
       .string()
       .optional()
       .describe(
-        "Avro: the reader/writer schema, as a path to an .avsc file; the topic's current schema in schemas/ when absent.",
+        'Avro: path of the .avsc file to read (and write) values with; otherwise the schema of `schemaOf`.',
+      ),
+    schemaOf: z
+      .string()
+      .optional()
+      .describe(
+        "Avro: the topic in schemas/topics.yaml whose latest schema to use; the topic's own name when absent.",
       ),
   })
   .strict()
@@ -36,16 +47,52 @@ const bytesSerde: ValueSerde = {
   decode: (bytes) => Promise.resolve(bytes),
 };
 
-/** The serde for a topic's values in the configured format. */
-export function valueSerde(format: ValueFormat, _topic: string, _ctx: ComponentContext): Promise<ValueSerde> {
+async function avroSchemaFor(format: ValueFormat, topic: string): Promise<object> {
+  if (format.schemaFile) {
+    try {
+      return JSON.parse(await readFile(format.schemaFile, 'utf8')) as object;
+    } catch (error) {
+      throw new BadConfigError(
+        'value.schemaFile',
+        `cannot read ${format.schemaFile}: ${(error as Error).message}`,
+      );
+    }
+  }
+  const name = format.schemaOf ?? topic;
+  const version = latestSchemaOfTopic(await loadSchemaCatalog(), name);
+  if (!version?.schema) {
+    throw new BadConfigError(
+      'value.schemaOf',
+      `schemas/topics.yaml has no schema for topic '${name}' (set value.schemaOf or value.schemaFile)`,
+    );
+  }
+  return version.schema;
+}
+
+/** The serde for a topic's values in the configured format; Avro serdes share one registry client per URL. */
+export async function valueSerde(
+  format: ValueFormat,
+  topic: string,
+  ctx: ComponentContext,
+): Promise<ValueSerde> {
   switch (format.format) {
     case 'json':
-      return Promise.resolve(jsonSerde);
+      return jsonSerde;
     case 'string':
-      return Promise.resolve(stringSerde);
+      return stringSerde;
     case 'bytes':
-      return Promise.resolve(bytesSerde);
-    case 'avro':
-      return Promise.reject(new Error('avro values are wired in with the Avro serde'));
+      return bytesSerde;
+    case 'avro': {
+      const url = format.registryUrl ?? readEndpoints().SCHEMA_REGISTRY_URL;
+      const registry = await ctx.resources.get(
+        `schema-registry:${url}`,
+        () => new SchemaRegistryClient({ url }),
+      );
+      const schema = await avroSchemaFor(format, topic);
+      return ctx.resources.get(
+        `avro-serde:${url}:${topic}:${JSON.stringify(schema).length}:${format.schemaFile ?? format.schemaOf ?? ''}`,
+        () => createAvroSerde({ subject: `${topic}-value`, schema }, registry),
+      );
+    }
   }
 }

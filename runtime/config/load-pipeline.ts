@@ -77,7 +77,9 @@ class Locator {
     let namedAt = offset;
     for (const segment of [...path, ...(key === undefined ? [] : [key])]) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
+        );
         if (!pair) {
           offset = namedAt;
           break;

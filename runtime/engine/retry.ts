@@ -41,14 +41,16 @@ export async function retryTransient<T>(
   let attempt = 0;
   const waitOrGiveUp = async (error: unknown) => {
     if (!isRetryable(error)) throw error instanceof Error ? error : new Error(String(error));
-    if (!hooks.isActive()) throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
+    if (!hooks.isActive())
+      throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
     const delay = backoffDelay(policy, ++attempt);
     hooks.onRetry(error, attempt, delay);
     const until = Date.now() + delay;
     while (Date.now() < until) {
       await sleep(Math.min(1000, until - Date.now()));
       await hooks.keepAlive().catch(() => undefined);
-      if (!hooks.isActive()) throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
+      if (!hooks.isActive())
+        throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
     }
   };
   if (firstFailure !== undefined) await waitOrGiveUp(firstFailure);

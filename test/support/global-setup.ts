@@ -9,37 +9,34 @@ import { startComposeStack } from './compose-stack.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function runStackUp(): Promise<void> {
+function run(command: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['deploy/local/stack.sh', 'up'], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `deploy/local/stack.sh up exited with ${code}; its output above names the service and log`,
-            ),
-          ),
+      code === 0 ? resolve() : reject(new Error(`${what} exited with ${code}; its output above says why`)),
     );
   });
 }
+
+const runStackUp = () => run('bash', ['deploy/local/stack.sh', 'up'], 'deploy/local/stack.sh up');
+// Tests that run worker processes start the built command, as operators do.
+const build = () =>
+  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], 'tsc (build)');
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   const mode = process.env.TRIBUTARY_STACK ?? 'local';
   switch (mode) {
     case 'local':
-      await runStackUp();
+      await Promise.all([runStackUp(), build()]);
       return undefined;
     case 'testcontainers': {
-      const stack = await startComposeStack(root);
+      const [stack] = await Promise.all([startComposeStack(root), build()]);
       Object.assign(process.env, stack.env);
       return stack.stop;
     }
     case 'external':
+      await build();
       return undefined;
     default:
       throw new Error(`TRIBUTARY_STACK=${mode}: expected local, testcontainers or external`);

@@ -10,10 +10,10 @@ export interface VersionedDoc {
   payload: string;
 }
 
-/** `keys` documents, each written `versions` times in order (versions 1..n), interleaved across keys. */
-export function versionedDocs(keys: number, versions: number): VersionedDoc[] {
+/** `keys` documents, each written in order with versions `from`..`to`, interleaved across keys. */
+export function versionedDocs(keys: number, to: number, from = 1): VersionedDoc[] {
   const docs: VersionedDoc[] = [];
-  for (let v = 1; v <= versions; v++) {
+  for (let v = from; v <= to; v++) {
     for (let k = 0; k < keys; k++) docs.push({ id: `doc-${k}`, version: v, payload: `v${v} of doc-${k}` });
   }
   return docs;

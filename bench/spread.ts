@@ -1,0 +1,39 @@
+/**
+ * Figures measured several times: min, median and max of the repeats, and ratios between two of
+ * them taken run by run (repeat i of A over repeat i of B, measured next to each other) so that a
+ * burst of load from elsewhere on a shared machine moves both sides of a ratio together.
+ */
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  /** Every repeat, in the order measured. */
+  runs: number[];
+}
+
+/** Rounds to 3 significant digits, for readable JSON. */
+export function round3(value: number): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value))));
+  return Number(value.toFixed(digits));
+}
+
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) throw new Error('spread() of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return {
+    min: round3(sorted[0]!),
+    median: round3(median),
+    max: round3(sorted[sorted.length - 1]!),
+    runs: values.map(round3),
+  };
+}
+
+/** The spread of `numerator[i] / denominator[i]` over the repeats. */
+export function ratioSpread(numerator: readonly number[], denominator: readonly number[]): Spread {
+  if (numerator.length !== denominator.length) throw new Error('ratioSpread() of unpaired repeats');
+  return spread(numerator.map((value, i) => value / denominator[i]!));
+}
