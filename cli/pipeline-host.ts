@@ -2,7 +2,7 @@
  * Runs several pipelines in one process, each its own consumer group: builds their components,
  * wires the dead-letter writer, serves health and metrics, and stops them all on request.
  */
-import { kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
+import { defaultKafkaLibrary, kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
 import { produceDeadLetters } from '../connectors/kafka/kafka-dead-letters.js';
 import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres/postgres-dead-letters.js';
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
@@ -35,7 +35,7 @@ export class PipelineHost {
     const topics = plans.flatMap(declaredTopics);
     if (topics.length) {
       const admin = await (
-        await kafkaClient(this.resources, 'kafkajs', [...endpoints.KAFKA_BROKERS])
+        await kafkaClient(this.resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS])
       ).admin();
       try {
         for (const check of await ensureTopics(admin, topics)) {
@@ -100,7 +100,7 @@ export class PipelineHost {
       write: async (letters: DeadLetter[]) => {
         if (onLog)
           await produceDeadLetters(
-            await kafkaProducer(resources, 'kafkajs', [...endpoints.KAFKA_BROKERS]),
+            await kafkaProducer(resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS]),
             letters,
           );
         if (plan.deadLetter.table || !onLog)

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
-import { kafkaClient } from '../../connectors/kafka/kafka-resources.js';
+import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import {
   countDeadLetters,
@@ -26,7 +26,9 @@ import { declaredTopics, ensureTopics } from '../topics.js';
 import { loadPlans } from './run.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = await (await kafkaClient(resources, 'kafkajs', [...readEndpoints().KAFKA_BROKERS])).admin();
+  const admin = await (
+    await kafkaClient(resources, defaultKafkaLibrary, [...readEndpoints().KAFKA_BROKERS])
+  ).admin();
   try {
     return await use(admin);
   } finally {

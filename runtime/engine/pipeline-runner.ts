@@ -25,6 +25,7 @@ import {
 import type { PipelinePlan } from '../config/load-pipeline.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 import { Checkpointer } from './checkpointer.js';
+import { LaneCommitter } from './lane-committer.js';
 import { toDeadLetter } from './dead-letters.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
@@ -48,6 +49,31 @@ interface InFlight {
 export class PipelineRunner {
   readonly name: string;
   private readonly checkpointer = new Checkpointer();
+  /**
+   * Commits run beside the next batches. One that cannot reach the source is retried; if the lane
+   * goes meanwhile, its next owner starts from the previous commit: at least once, never a gap.
+   */
+  private readonly committer = new LaneCommitter(async (lane, position) => {
+    const noControl: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
+    try {
+      await retryTransient(
+        () => this.source.commit(lane, position),
+        this.plan.delivery.retry,
+        this.retryHooks(
+          'commit',
+          lane,
+          noControl,
+          () => this.activeLanes.has(lane) && !this.abort.signal.aborted,
+        ),
+      );
+    } catch (error) {
+      // Never fatal: a lost commit only means the next commit, or the next owner, covers it.
+      this.log.warn(
+        { lane, position, error: error instanceof Error ? error.message : String(error) },
+        'A commit did not go through; the next commit (or the next owner of the lane) covers it.',
+      );
+    }
+  });
   private readonly activeLanes = new Set<string>();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
@@ -131,7 +157,11 @@ export class PipelineRunner {
     const bound = this.plan.delivery.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      this.source.stop().then(() => false),
+      // Sources that revoke on stop flush commits in onRevoked; the flush after covers the others.
+      this.source
+        .stop()
+        .then(() => this.committer.flush())
+        .then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), bound))),
     ]);
     clearTimeout(timer);
@@ -167,6 +197,7 @@ export class PipelineRunner {
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'revoked' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       await Promise.all(lanes.map((lane) => this.checkpointer.drained(lane)));
+      await this.committer.flush(lanes);
       this.log.info({ lanes }, 'Lanes revoked after their in-flight work was committed.');
     },
     onBatch: (lane, records, next, control) => this.runBatch(lane, records, next, control),
@@ -202,15 +233,7 @@ export class PipelineRunner {
         );
       }
       const position = this.checkpointer.complete(ticket);
-      if (position !== undefined) {
-        // A commit that cannot reach the source now is retried; if the lane goes meanwhile, the
-        // next owner starts from the previous commit: at least once, never a gap.
-        await retryTransient(
-          () => this.source.commit(lane, position),
-          this.plan.delivery.retry,
-          this.retryHooks('commit', lane, control, isActive),
-        );
-      }
+      if (position !== undefined) this.committer.submit(lane, position);
       this.deps.metrics.batchDuration.observe({ pipeline: this.name }, (performance.now() - started) / 1000);
     } catch (error) {
       this.checkpointer.abandon(ticket);
