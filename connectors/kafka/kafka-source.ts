@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readEndpoints } from '../endpoints.js';
 import {
   BadRecordError,
+  isRetryable,
   defineSource,
   type ComponentContext,
   type Position,
@@ -9,7 +10,13 @@ import {
   type SourceHandler,
   type SourceRecord,
 } from '../../runtime/contract/index.js';
-import type { FetchedBatch, FetchedMessage, GroupConsumer, KafkaClient } from './kafka-client.js';
+import type {
+  BatchControl,
+  FetchedBatch,
+  FetchedMessage,
+  GroupConsumer,
+  KafkaClient,
+} from './kafka-client.js';
 import { kafkaClient, kafkaLibrarySchema } from './kafka-resources.js';
 import type { ValueSerde } from './serde.js';
 import { valueFormatSchema, valueSerde } from './value-format.js';
@@ -112,7 +119,8 @@ export class KafkaSource implements Source {
       onAssigned: (partitions) => handler.onAssigned(partitions.map((p) => laneOf(p.topic, p.partition))),
       onRevoked: (partitions) => handler.onRevoked(partitions.map((p) => laneOf(p.topic, p.partition))),
       onBatch: async (batch, control) => {
-        const records = await this.decodeBatch(batch);
+        const records = await this.decodeBatchWaitingForRegistry(batch, control);
+        if (!records) return; // stopping or revoked while the registry was away: redelivered later
         const last = batch.messages[batch.messages.length - 1]!;
         await handler.onBatch(
           laneOf(batch.topic, batch.partition),
@@ -124,7 +132,45 @@ export class KafkaSource implements Source {
     });
   }
 
-  /** Decodes every message; one that cannot be decoded is marked for the dead-letter path, never thrown. */
+  /**
+   * Decodes a batch; while something decoding needs is unreachable (the schema registry), waits
+   * with capped backoff and tries again, heartbeating, instead of dead-lettering good records.
+   * Undefined when the lane stops being ours meanwhile.
+   */
+  private async decodeBatchWaitingForRegistry(
+    batch: FetchedBatch,
+    control: BatchControl,
+  ): Promise<SourceRecord[] | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.decodeBatch(batch);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt - 1, 7));
+        this.ctx.logger.warn(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            attempt,
+            delayMs,
+            error: (error as Error).message,
+          },
+          'Cannot decode the batch now (schema registry unreachable?); retrying.',
+        );
+        const until = Date.now() + delayMs;
+        while (Date.now() < until) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
+          await control.heartbeat().catch(() => undefined);
+          if (!control.isActive()) return undefined;
+        }
+      }
+    }
+  }
+
+  /**
+   * Decodes every message; one that cannot be decoded is marked for the dead-letter path. Throws
+   * only a transient failure (the registry cannot be reached), which is not the record's fault.
+   */
   async decodeBatch(batch: FetchedBatch): Promise<SourceRecord[]> {
     const lane = laneOf(batch.topic, batch.partition);
     return Promise.all(batch.messages.map((message) => this.decodeMessage(lane, message)));
@@ -144,6 +190,7 @@ export class KafkaSource implements Source {
     try {
       record.value = message.value === null ? null : await this.decoder.decode(message.value);
     } catch (error) {
+      if (isRetryable(error)) throw error;
       record.decodeError =
         error instanceof BadRecordError
           ? error

@@ -84,9 +84,15 @@ export async function eventually(
 }
 
 /** Every key of a document table with its version; asserts no key holds anything but its final version. */
-export async function tableVersions(db: Database, table: string): Promise<Map<string, bigint>> {
+export async function tableVersions(
+  db: Database,
+  table: string,
+  key = 'doc_id',
+): Promise<Map<string, bigint>> {
   const exists = await db.oneOrNone<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [table]);
   if (!exists?.ok) return new Map();
-  const rows = await db.any<{ doc_id: string; version: bigint }>(`SELECT doc_id, version FROM ${table}`);
-  return new Map(rows.map((r) => [r.doc_id, r.version]));
+  const rows = await db.any<{ id: string; version: bigint }>(`SELECT $1:name AS id, version FROM ${table}`, [
+    key,
+  ]);
+  return new Map(rows.map((r) => [r.id, r.version]));
 }
