@@ -6,10 +6,10 @@
  *  (b) postgres: a bare consume loop that decodes and COPYs every row into an append-only table
  *                vs  kafka → postgres sink (versioned upsert, one transaction per batch)
  *
- * plus the PostgreSQL sink's write method on its own (no Kafka): the current multi-row
- * `INSERT … ON CONFLICT` (the real PostgresSink) against a prototype that COPYs into a temporary
- * staging table and upserts with `INSERT … SELECT … ON CONFLICT`, at batch sizes 500 and 5000,
- * with a plain COPY append of the same rows as the ceiling; and a CPU profile of each pipeline
+ * plus the PostgreSQL sink's write methods on their own (no Kafka): the real PostgresSink with
+ * `method: insert` (multi-row `INSERT … ON CONFLICT`) and `method: copy` (COPY into a temporary
+ * staging table, then `INSERT … SELECT … ON CONFLICT`), at batch sizes 500 and 5000, with a plain
+ * COPY append of the same rows as the ceiling; and a CPU profile of each pipeline
  * run (a child process under `node --cpu-prof`), summarised by self time.
  *
  * Records/s are counted from the first batch a consumer receives to the last record counted (bare)
@@ -465,57 +465,9 @@ function sinkRecords(rows: number): SinkRecord[] {
 }
 
 /**
- * The prototype: the batch's rows (newest version of each key, as the sink keeps them) COPYed
- * into a temporary staging table of the connection, then one `INSERT … SELECT … ON CONFLICT`
- * with the same version guard, in one transaction. Upserts only (a real one would also delete).
+ * `insertOnConflict` and `copyStaging` are the real sink with `method: insert` and `method: copy`;
+ * `copyAppend` a plain COPY into a table without a key (the ceiling).
  */
-class CopyStagingWriter {
-  private readonly staged = new WeakSet<pg.PoolClient>();
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly table: string,
-  ) {}
-
-  readonly write: Writer = async (records) => {
-    const newest = new Map<string, { version: number; line: string }>();
-    for (const record of records) {
-      const doc = record.value as BenchDoc;
-      const seen = newest.get(record.key!);
-      if (seen && seen.version > doc.version) continue;
-      newest.set(record.key!, {
-        version: doc.version,
-        line: `${copyText(record.key!)}\t${doc.version}\t${copyText(JSON.stringify(doc))}\n`,
-      });
-    }
-    let text = '';
-    for (const { line } of newest.values()) text += line;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (!this.staged.has(client)) {
-        await client.query(
-          'CREATE TEMP TABLE IF NOT EXISTS tributary_stage (doc_id text, version bigint, doc jsonb) ON COMMIT DELETE ROWS',
-        );
-        this.staged.add(client);
-      }
-      await streamPipeline(Readable.from([text]), client.query(copyFrom('COPY tributary_stage FROM STDIN')));
-      await client.query(
-        `INSERT INTO ${this.table} AS t (doc_id, version, doc, updated_at) ` +
-          'SELECT doc_id, version, doc, now() FROM tributary_stage ' +
-          'ON CONFLICT (doc_id) DO UPDATE SET version = excluded.version, doc = excluded.doc, updated_at = excluded.updated_at ' +
-          'WHERE t.version < excluded.version',
-      );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
-}
-
 const sinkMethods = ['insertOnConflict', 'copyStaging', 'copyAppend'] as const;
 type SinkMethod = (typeof sinkMethods)[number];
 
@@ -531,7 +483,7 @@ async function timeSinkMethod(
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
     let write: Writer;
-    if (method === 'insertOnConflict') {
+    if (method === 'insertOnConflict' || method === 'copyStaging') {
       const config = postgresSink.config.parse({
         url,
         table,
@@ -539,6 +491,7 @@ async function timeSinkMethod(
         versionField: 'version',
         createTable: true,
         poolSize: 2,
+        method: method === 'copyStaging' ? 'copy' : 'insert',
       });
       const sink = await postgresSink.create(config, {
         pipeline: 'bench',
@@ -549,9 +502,6 @@ async function timeSinkMethod(
       });
       await sink.start?.();
       write = (batch) => sink.write(batch);
-    } else if (method === 'copyStaging') {
-      await pool.query(documentTable(table, true));
-      write = new CopyStagingWriter(pool, table).write;
     } else {
       await pool.query(documentTable(table, false));
       write = (batch) =>
@@ -576,6 +526,40 @@ async function timeSinkMethod(
     await resources.close();
     await pool.end();
   }
+}
+
+/**
+ * Rows/s of each sink write method at batches of 500 and 5000, `repeats` times each, methods
+ * alternating in order; every run writes into a new table in the (existing) schema `schema`.
+ */
+export async function measureSinkWriteMethods(
+  schema: string,
+  rows: number,
+  repeats: number,
+  delivery: Delivery,
+  log: (line: string) => void,
+): Promise<Record<string, Record<SinkMethod, number[]>>> {
+  const input = sinkRecords(rows);
+  const results: Record<string, Record<SinkMethod, number[]>> = {};
+  for (const batchSize of [500, 5000]) {
+    const perMethod = { insertOnConflict: [], copyStaging: [], copyAppend: [] } as Record<
+      SinkMethod,
+      number[]
+    >;
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const order = repeat % 2 === 0 ? sinkMethods : [...sinkMethods].reverse();
+      for (const method of order) {
+        const table = `${schema}.${method.toLowerCase()}_${batchSize}_${repeat}`;
+        perMethod[method].push(await timeSinkMethod(method, input, batchSize, table, delivery));
+      }
+    }
+    results[batchSize] = perMethod;
+    log(
+      `runtime: batch ${batchSize}: ` +
+        sinkMethods.map((m) => `${m} ${Math.round(spread(perMethod[m]).median)} rows/s`).join(', '),
+    );
+  }
+  return results;
 }
 
 // ---- profiles ------------------------------------------------------------------------------------
@@ -785,26 +769,7 @@ export async function runtimeScenario(options: RuntimeOptions) {
 
     // The sink's write method alone.
     log(`runtime: PostgreSQL sink write methods, ${sinkRows} rows, batches of 500 and 5000`);
-    const sinkInput = sinkRecords(sinkRows);
-    const methodResults: Record<string, Record<SinkMethod, number[]>> = {};
-    for (const batchSize of [500, 5000]) {
-      const perMethod = { insertOnConflict: [], copyStaging: [], copyAppend: [] } as Record<
-        SinkMethod,
-        number[]
-      >;
-      for (let repeat = 0; repeat < repeats; repeat++) {
-        const order = repeat % 2 === 0 ? sinkMethods : [...sinkMethods].reverse();
-        for (const method of order) {
-          const table = `${runId}.${method.toLowerCase()}_${batchSize}_${repeat}`;
-          perMethod[method].push(await timeSinkMethod(method, sinkInput, batchSize, table, delivery));
-        }
-      }
-      methodResults[batchSize] = perMethod;
-      log(
-        `runtime: batch ${batchSize}: ` +
-          sinkMethods.map((m) => `${m} ${Math.round(spread(perMethod[m]).median)} rows/s`).join(', '),
-      );
-    }
+    const methodResults = await measureSinkWriteMethods(runId, sinkRows, repeats, delivery, log);
 
     // Where the time goes.
     const profiles: Record<string, unknown> = {};
@@ -868,9 +833,9 @@ export async function runtimeScenario(options: RuntimeOptions) {
         keys: Math.ceil(sinkRows / versionsPerKey),
         note:
           'rows/s writing the same records (5 versions per key, interleaved) into a new table in batches, one ' +
-          'batch at a time: insertOnConflict is the real PostgresSink (multi-row INSERT … ON CONFLICT … WHERE ' +
-          'version < excluded.version); copyStaging is a prototype (COPY into a temp table, INSERT … SELECT … ON ' +
-          'CONFLICT with the same guard, one transaction); copyAppend is a plain COPY into a table without a key ' +
+          'batch at a time: insertOnConflict is the real PostgresSink with method: insert (multi-row INSERT … ON ' +
+          'CONFLICT … WHERE version < excluded.version); copyStaging the real PostgresSink with method: copy (COPY ' +
+          'into a temp table, INSERT … SELECT … ON CONFLICT with the same guard, one transaction); copyAppend is a plain COPY into a table without a key ' +
           '(the ceiling, no upsert).',
         batchSizes: Object.fromEntries(
           Object.entries(methodResults).map(([batchSize, perMethod]) => [

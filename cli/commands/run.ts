@@ -81,8 +81,13 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
     await host.start(plans);
     logger.info({ pipelines: plans.map((p) => p.name), metricsPort: port || undefined }, 'Running.');
   } catch (error) {
-    logger.error({ err: error }, 'Could not start the pipelines.');
-    await stop('start failed', 1);
+    if (stopping) {
+      // SIGTERM while joining: the start fails because we are closing, which is what was asked.
+      logger.info({ error: (error as Error).message }, 'Stopped while starting.');
+    } else {
+      logger.error({ err: error }, 'Could not start the pipelines.');
+      await stop('start failed', 1);
+    }
   }
   await stopped;
   await stopping;
