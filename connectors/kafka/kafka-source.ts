@@ -127,6 +127,7 @@ export class KafkaSource implements Source {
           records,
           (BigInt(last.offset) + 1n).toString(),
           control,
+          batch.highWatermark,
         );
       },
     });

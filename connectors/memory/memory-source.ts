@@ -86,7 +86,7 @@ export class MemorySource implements Source {
         },
       }));
       this.position[lane] = to;
-      await handler.onBatch(String(lane), records, String(to), control);
+      await handler.onBatch(String(lane), records, String(to), control, String(entries.length));
     }
   }
 

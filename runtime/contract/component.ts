@@ -51,9 +51,16 @@ export interface LaneControl {
 export interface SourceHandler {
   /**
    * One batch of one lane, in order; the next batch of that lane comes only after this resolves.
-   * `next` is the lane position just after the batch, to commit once the batch is durable.
+   * `next` is the lane position just after the batch, to commit once the batch is durable; `end`,
+   * when the source knows it, the lane's end position (for the lag metric).
    */
-  onBatch(lane: string, records: SourceRecord[], next: string, control: LaneControl): Promise<void>;
+  onBatch(
+    lane: string,
+    records: SourceRecord[],
+    next: string,
+    control: LaneControl,
+    end?: string,
+  ): Promise<void>;
   onAssigned(lanes: string[]): Promise<void>;
   /** Resolves once in-flight work of those lanes is durable and committed. */
   onRevoked(lanes: string[]): Promise<void>;

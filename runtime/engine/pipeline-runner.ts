@@ -200,7 +200,12 @@ export class PipelineRunner {
       await this.committer.flush(lanes);
       this.log.info({ lanes }, 'Lanes revoked after their in-flight work was committed.');
     },
-    onBatch: (lane, records, next, control) => this.runBatch(lane, records, next, control),
+    onBatch: (lane, records, next, control, end) => {
+      if (end !== undefined && /^\d+$/.test(end) && /^\d+$/.test(next)) {
+        this.deps.metrics.consumerLag.set({ pipeline: this.name, lane }, Number(BigInt(end) - BigInt(next)));
+      }
+      return this.runBatch(lane, records, next, control);
+    },
   };
 
   /**
