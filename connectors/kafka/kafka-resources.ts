@@ -35,3 +35,22 @@ export function kafkaProducer(
     (producer) => producer.close(),
   );
 }
+
+/** The config fields every Kafka component shares: which client, which brokers, how its topics are created. */
+export const kafkaConnectionFields = {
+  client: kafkaLibrarySchema,
+  brokers: z
+    .array(z.string())
+    .optional()
+    .describe('host:port list; KAFKA_BROKERS (or the local stack) when absent.'),
+  partitions: z
+    .number()
+    .int()
+    .positive()
+    .default(6)
+    .describe('Partitions of each topic when `topics ensure` creates it.'),
+  compact: z
+    .boolean()
+    .default(true)
+    .describe('Create topics with cleanup.policy=compact (change topics hold the latest state per key).'),
+};

@@ -8,7 +8,7 @@ import {
   type WriteResult,
 } from '../../runtime/contract/index.js';
 import type { ProducedMessage, Producer } from './kafka-client.js';
-import { kafkaLibrarySchema, kafkaProducer } from './kafka-resources.js';
+import { kafkaConnectionFields, kafkaProducer } from './kafka-resources.js';
 import type { ValueSerde } from './serde.js';
 import { valueFormatSchema, valueSerde } from './value-format.js';
 
@@ -18,18 +18,7 @@ const kafkaSinkConfig = z.object({
     .min(1)
     .describe('Topic to write; a record routed with a `target` goes to that topic instead.'),
   value: valueFormatSchema,
-  client: kafkaLibrarySchema,
-  brokers: z
-    .array(z.string())
-    .optional()
-    .describe('host:port list; KAFKA_BROKERS (or the local stack) when absent.'),
-  partitions: z
-    .number()
-    .int()
-    .positive()
-    .default(6)
-    .describe('Partitions of the topic when `topics ensure` creates it.'),
-  compact: z.boolean().default(true).describe('Create the topic with cleanup.policy=compact.'),
+  ...kafkaConnectionFields,
 });
 
 export const kafkaSink = defineSink({

@@ -17,7 +17,7 @@ import type {
   GroupConsumer,
   KafkaClient,
 } from './kafka-client.js';
-import { kafkaClient, kafkaLibrarySchema } from './kafka-resources.js';
+import { kafkaClient, kafkaConnectionFields } from './kafka-resources.js';
 import type { ValueSerde } from './serde.js';
 import { valueFormatSchema, valueSerde } from './value-format.js';
 
@@ -32,11 +32,7 @@ const kafkaSourceConfig = z.object({
     .default(true)
     .describe('Where a group with no committed offsets starts: the beginning (true) or the end.'),
   value: valueFormatSchema,
-  client: kafkaLibrarySchema,
-  brokers: z
-    .array(z.string())
-    .optional()
-    .describe('host:port list; KAFKA_BROKERS (or the local stack) when absent.'),
+  ...kafkaConnectionFields,
   sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout.'),
   heartbeatIntervalMs: z.number().int().positive().default(3_000).describe('Heartbeat interval.'),
   rebalanceTimeoutMs: z
@@ -45,16 +41,6 @@ const kafkaSourceConfig = z.object({
     .positive()
     .default(60_000)
     .describe('How long members have to drain and commit on a rebalance.'),
-  partitions: z
-    .number()
-    .int()
-    .positive()
-    .default(6)
-    .describe('Partitions of each topic when `topics ensure` creates it.'),
-  compact: z
-    .boolean()
-    .default(true)
-    .describe('Create topics with cleanup.policy=compact (change topics hold the latest state per key).'),
 });
 
 export type KafkaSourceConfig = z.output<typeof kafkaSourceConfig>;
