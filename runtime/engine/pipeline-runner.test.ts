@@ -81,12 +81,14 @@ describe('PipelineRunner', () => {
     expect(stream.committed).toEqual(stream.lanes.map((lane) => lane.length));
   });
 
-  it('reports each lane\'s lag behind the end of the stream as it goes', async () => {
+  it("reports each lane's lag behind the end of the stream as it goes", async () => {
     const stream = new MemoryStream(1);
     for (let i = 0; i < 20; i++) stream.append({ key: `k${i}`, value: { n: i } });
     const { metrics } = await run(pipelineYaml(), stream);
     // Batches of 7: after each, the lag is what remains (13, 6, 0); the gauge keeps the last.
-    expect((await metrics.consumerLag.get()).values).toEqual([{ value: 0, labels: { pipeline: 'doubling', lane: '0' } }]);
+    expect((await metrics.consumerLag.get()).values).toEqual([
+      { value: 0, labels: { pipeline: 'doubling', lane: '0' } },
+    ]);
   });
 
   it('dead-letters a record a processor rejects, with its stage and reason, and goes on', async () => {
