@@ -67,4 +67,38 @@ describe('kafka → postgres pipeline', () => {
       }
     },
   );
+
+  it('runs several pipelines in one process, each its own consumer group', { timeout: 60_000 }, async () => {
+    const shared = names.topic('shared');
+    await createTopic(shared, 2);
+    await produceDocs(shared, versionedDocs(200, 3));
+    const plans = ['left', 'right'].map((side) => {
+      const loaded = loadPipelineText(
+        `
+name: ${names.id}-${side}
+source: { type: kafka, topics: ["${shared}"], partitions: 2 }
+sinks:
+  table: { type: postgres, table: ${names.pgSchema()}.${side}, key: [doc_id], versionField: version, createTable: true }
+`,
+        `${side}.yaml`,
+        registry,
+        {},
+      );
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+      return loaded.plan;
+    });
+    const host = new PipelineHost(silentLogger, { defaultMetrics: false });
+    await host.start(plans);
+    try {
+      for (const side of ['left', 'right']) {
+        const done = await eventually(async () => {
+          const versions = await tableVersions(database.db, `${names.pgSchema()}.${side}`);
+          return versions.size === 200 && [...versions.values()].every((v) => v === 3n);
+        }, 30_000);
+        expect(done).toBe(true);
+      }
+    } finally {
+      await host.stop();
+    }
+  });
 });
