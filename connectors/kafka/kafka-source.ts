@@ -160,13 +160,15 @@ export class KafkaSource implements Source {
    */
   async decodeBatch(batch: FetchedBatch): Promise<SourceRecord[]> {
     const lane = laneOf(batch.topic, batch.partition);
+    if (this.decoder.decodeSync)
+      return batch.messages.map((message) => this.decodeMessageSync(lane, message));
     return Promise.all(batch.messages.map((message) => this.decodeMessage(lane, message)));
   }
 
-  async decodeMessage(lane: string, message: FetchedMessage): Promise<SourceRecord> {
+  private envelope(lane: string, message: FetchedMessage): SourceRecord {
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(message.headers)) headers[name] = value.toString('utf8');
-    const record: SourceRecord = {
+    for (const name in message.headers) headers[name] = message.headers[name]!.toString('utf8');
+    return {
       key: message.key === null ? null : message.key.toString('utf8'),
       value: null,
       headers,
@@ -174,14 +176,32 @@ export class KafkaSource implements Source {
       position: { lane, offset: message.offset },
       raw: { key: message.key, value: message.value, headers: message.headers },
     };
+  }
+
+  private markUndecodable(record: SourceRecord, error: unknown): void {
+    if (isRetryable(error)) throw error;
+    record.decodeError =
+      error instanceof BadRecordError
+        ? error
+        : new BadRecordError('decode', (error as Error).message, { cause: error });
+  }
+
+  private decodeMessageSync(lane: string, message: FetchedMessage): SourceRecord {
+    const record = this.envelope(lane, message);
+    try {
+      record.value = message.value === null ? null : this.decoder.decodeSync!(message.value);
+    } catch (error) {
+      this.markUndecodable(record, error);
+    }
+    return record;
+  }
+
+  async decodeMessage(lane: string, message: FetchedMessage): Promise<SourceRecord> {
+    const record = this.envelope(lane, message);
     try {
       record.value = message.value === null ? null : await this.decoder.decode(message.value);
     } catch (error) {
-      if (isRetryable(error)) throw error;
-      record.decodeError =
-        error instanceof BadRecordError
-          ? error
-          : new BadRecordError('decode', (error as Error).message, { cause: error });
+      this.markUndecodable(record, error);
     }
     return record;
   }

@@ -40,11 +40,13 @@ export type ValueFormat = z.output<typeof valueFormatSchema>;
 const stringSerde: ValueSerde = {
   encode: (value) => Promise.resolve(Buffer.from(String(value))),
   decode: (bytes) => Promise.resolve(bytes.toString('utf8')),
+  decodeSync: (bytes) => bytes.toString('utf8'),
 };
 
 const bytesSerde: ValueSerde = {
   encode: (value) => Promise.resolve(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
   decode: (bytes) => Promise.resolve(bytes),
+  decodeSync: (bytes) => bytes,
 };
 
 async function avroSchemaFor(format: ValueFormat, topic: string): Promise<object> {

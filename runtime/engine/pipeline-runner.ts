@@ -295,8 +295,20 @@ export class PipelineRunner {
       const next: InFlight[] = [];
       for (const item of items) {
         try {
-          const produced = await this.callProcessor(stage, item.record, lane, control, isActive);
-          for (const record of produced) next.push({ origin: item.origin, record });
+          // Most stages are synchronous: only a promise, or a failure, costs an await.
+          let produced: PipelineRecord[] | Promise<PipelineRecord[]>;
+          try {
+            produced = stage.processor.process(item.record, this.processorContext);
+          } catch (error) {
+            produced = this.retryProcessor(stage, item.record, error, lane, control, isActive);
+          }
+          if (produced instanceof Promise) {
+            produced = await produced.catch((error: unknown) =>
+              this.retryProcessor(stage, item.record, error, lane, control, isActive),
+            );
+          }
+          if (produced.length === 1 && produced[0] === item.record) next.push(item);
+          else for (const record of produced) next.push({ origin: item.origin, record });
         } catch (error) {
           if (error instanceof WorkAbandonedError) throw error;
           letters.push(
@@ -378,25 +390,22 @@ export class PipelineRunner {
     }
   }
 
-  /** The common case stays synchronous-fast; only a transient failure enters the retry loop. */
-  private async callProcessor(
+  /** A transient failure of a stage is retried (forever, with backoff); any other is rethrown for the dead-letter path. */
+  private retryProcessor(
     stage: Stage,
     record: PipelineRecord,
+    error: unknown,
     lane: string,
     control: LaneControl,
     isActive: () => boolean,
   ): Promise<PipelineRecord[]> {
-    try {
-      return await stage.processor.process(record, this.processorContext);
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      return retryTransient(
-        () => Promise.resolve(stage.processor.process(record, this.processorContext)),
-        this.plan.delivery.retry,
-        this.retryHooks(stage.name, lane, control, isActive),
-        error,
-      );
-    }
+    if (!isRetryable(error)) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return retryTransient(
+      () => Promise.resolve(stage.processor.process(record, this.processorContext)),
+      this.plan.delivery.retry,
+      this.retryHooks(stage.name, lane, control, isActive),
+      error,
+    );
   }
 
   /** Writes a batch; a batch-level permanent failure is narrowed down to the records that cause it. */
