@@ -11,6 +11,7 @@ import { formatProbeTable } from './format.js';
 import { probeEndpoints } from './probe-endpoints.js';
 import { registry } from './registry.js';
 import { schemasCommand } from './schemas-command.js';
+import { xformCommand } from './xform-command.js';
 
 // kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
 // reports on every run; that one warning is noise to a user, every other warning still prints.
@@ -35,6 +36,9 @@ Schemas:
   schemas check                           every schema parses; each version reads all earlier ones
   schemas register [--dry-run]            register each topic's schema under <topic>-value
   schemas types [--check]                 generate TypeScript types into schemas/generated/
+
+Submissions:
+  xform parse <file.xml>                  the form as JSON, its metadata and its case actions (no stores touched)
 
 Environment:
   demo                                    bring the local stack up and show every service
@@ -68,6 +72,8 @@ async function main(args: string[]): Promise<number> {
       return docsCommand(rest, registry);
     case 'schemas':
       return schemasCommand(rest);
+    case 'xform':
+      return xformCommand(rest);
     case 'demo':
       return demo();
     case 'check': {
