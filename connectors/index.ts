@@ -1,5 +1,6 @@
 // Every connector component, in one array the CLI hands to the registry.
 import type { ComponentSpec } from '../runtime/contract/index.js';
+import { couchdbSource } from './couchdb/couchdb-source.js';
 import { logSink } from './log/log-sink.js';
 import { memorySink } from './memory/memory-sink.js';
 import { memorySource } from './memory/memory-source.js';
@@ -11,6 +12,7 @@ import { postgresSink } from './postgres/postgres-sink.js';
 export const connectors: readonly ComponentSpec[] = [
   kafkaSource,
   memorySource,
+  couchdbSource,
   kafkaSink,
   postgresSink,
   memorySink,

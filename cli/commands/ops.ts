@@ -80,7 +80,10 @@ export async function pipelineStatus(
   resources: ResourcePool,
 ): Promise<PipelineStatus> {
   const group = groupOf(plan);
-  const description = await admin.describeGroup(group);
+  // Sources off the log (CouchDB feed, memory) keep their own positions: no consumer group to show.
+  const description = plan.source.spec.topics
+    ? await admin.describeGroup(group)
+    : { groupId: group, state: `no consumer group (${plan.source.type} source)`, members: [] };
   const partitions: PipelineStatus['partitions'] = [];
   for (const topic of sourceTopics(plan)) {
     const [ends, committed] = await Promise.all([
