@@ -5,6 +5,7 @@ import { logSink } from './log/log-sink.js';
 import { memorySink } from './memory/memory-sink.js';
 import { memorySource } from './memory/memory-source.js';
 import { noopSink } from './noop/noop-sink.js';
+import { outboxSource } from './outbox/outbox-source.js';
 import { kafkaSink } from './kafka/kafka-sink.js';
 import { kafkaSource } from './kafka/kafka-source.js';
 import { postgresSink } from './postgres/postgres-sink.js';
@@ -13,6 +14,7 @@ export const connectors: readonly ComponentSpec[] = [
   kafkaSource,
   memorySource,
   couchdbSource,
+  outboxSource,
   kafkaSink,
   postgresSink,
   memorySink,
