@@ -198,7 +198,7 @@ describe('couchdb source', () => {
       expect(log.warnings.length).toBeGreaterThan(0); // it did lose the server and retry
     } finally {
       await feed.stop();
-      await server.stop();
+      await server.destroy();
     }
   });
 });

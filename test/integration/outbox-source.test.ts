@@ -236,7 +236,7 @@ describe('outbox source', () => {
         expect(Date.now() - stopping).toBeLessThan(2_000);
       } finally {
         await resources.close();
-        await postgres.stop();
+        await postgres.destroy();
       }
     },
   );

@@ -13,7 +13,7 @@ let worker: Worker | undefined;
 afterAll(async () => {
   worker?.kill('SIGKILL');
   pgp.end();
-  await postgres.stop();
+  await postgres.destroy();
 });
 
 describe('a sink database outage', () => {

@@ -3,7 +3,7 @@
  * port), so a test can stop and restart it without disturbing the tests that share the stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './pipeline-fixtures.js';
@@ -70,5 +70,11 @@ export class PrivateCouchdb {
     const exited = new Promise((resolve) => server.on('exit', resolve));
     server.kill('SIGKILL');
     await exited;
+  }
+
+  /** Stops the server and removes its data folder. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

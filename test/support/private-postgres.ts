@@ -3,7 +3,7 @@
  * and port), so a test can stop and restart it without disturbing the tests that share the stack.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './pipeline-fixtures.js';
@@ -81,5 +81,11 @@ export class PrivatePostgres {
     const [command, args] = owner(join(pgBin(), 'pg_ctl'), ['-D', this.dir, '-m', 'fast', '-w', 'stop']);
     execFileSync(command, args, { stdio: 'ignore' });
     await exited;
+  }
+
+  /** Stops the server and removes its data folder. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
