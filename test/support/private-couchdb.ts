@@ -2,7 +2,7 @@
  * A CouchDB API server of one test's own (the local stack's pouchdb-server, its own data folder and
  * port), so a test can stop and restart it without disturbing the tests that share the stack.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,13 +27,22 @@ export class PrivateCouchdb {
   readonly port = 20000 + Math.floor(Math.random() * 20000);
   readonly url = `http://127.0.0.1:${this.port}`;
 
-  /** False where the local stack's pouchdb-server is not installed (another TRIBUTARY_STACK). */
-  static available(): boolean {
-    return existsSync(pouchdbServerBin());
+  /**
+   * Installs the local stack's pouchdb-server if it is not there yet (under TRIBUTARY_STACK=
+   * testcontainers or external the stack script never ran), through the stack's own install step.
+   */
+  static ensureInstalled(): void {
+    if (existsSync(pouchdbServerBin())) return;
+    execFileSync(
+      'bash',
+      ['-c', 'source deploy/local/lib.sh && source deploy/local/services/couchdb.sh && install_couchdb'],
+      { stdio: 'ignore' },
+    );
   }
 
   /** Starts the server (again, on the same data) and resolves once it answers. */
   async start(): Promise<void> {
+    PrivateCouchdb.ensureInstalled();
     this.server = spawn(
       process.execPath,
       [
