@@ -92,7 +92,8 @@ export async function valueSerde(
       );
       const schema = await avroSchemaFor(format, topic);
       return ctx.resources.get(
-        `avro-serde:${url}:${topic}:${JSON.stringify(schema).length}:${format.schemaFile ?? format.schemaOf ?? ''}`,
+        // One serde per topic and reader schema: it caches the writer schemas it has seen.
+        `avro-serde:${url}:${topic}:${JSON.stringify(schema)}`,
         () => createAvroSerde({ subject: `${topic}-value`, schema }, registry),
       );
     }

@@ -1,19 +1,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineHost } from '../../cli/pipeline-host.js';
 import { registry } from '../../cli/registry.js';
 import { createAvroSerde } from '../../connectors/kafka/avro-serde.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { listDeadLetters } from '../../connectors/postgres/postgres-dead-letters.js';
-import { loadPipelineText } from '../../runtime/config/index.js';
-import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { demoCases } from '../../cli/demo-cases.js';
 import { caseSchema } from '../../schemas/generated/index.js';
 import { testNames } from '../support/resources.js';
 import {
   createTopic,
   eventually,
+  planOf,
   produce,
+  startPipelines,
   tableVersions,
   testDatabase,
 } from '../support/pipeline-fixtures.js';
@@ -56,20 +55,18 @@ describe('Avro records that cannot be read', () => {
         ...good.slice(5),
       ]);
 
-      const loaded = loadPipelineText(
-        `
+      const host = await startPipelines([
+        planOf(
+          `
 name: ${names.id}
 source: { type: kafka, topics: ["${topic}"], partitions: 2, value: { format: avro, schemaOf: cases } }
 sinks:
   cases: { type: postgres, table: ${table}, key: [case_id], versionField: version, createTable: true }
 `,
-        'inline.yaml',
-        registry,
-        {},
-      );
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-      const host = new PipelineHost(silentLogger, { defaultMetrics: false });
-      await host.start([loaded.plan]);
+          registry,
+          {},
+        ),
+      ]);
       try {
         expect(
           await eventually(

@@ -5,20 +5,19 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { dlqCommand } from '../../cli/commands/ops.js';
-import { PipelineHost } from '../../cli/pipeline-host.js';
 import { connectors } from '../../connectors/index.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { listDeadLetters } from '../../connectors/postgres/postgres-dead-letters.js';
 import { processors } from '../../processors/index.js';
-import { loadPipelineText } from '../../runtime/config/index.js';
 import { defineProcessor } from '../../runtime/contract/index.js';
 import { createRegistry } from '../../runtime/registry/index.js';
-import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { testNames } from '../support/resources.js';
 import {
   createTopic,
   eventually,
+  planOf,
   produce,
+  startPipelines,
   tableVersions,
   testDatabase,
 } from '../support/pipeline-fixtures.js';
@@ -99,10 +98,7 @@ describe('dead letters', () => {
         ...good.slice(10),
       ]);
 
-      const loaded = loadPipelineText(pipeline('boom'), 'inline.yaml', registry, {});
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-      const host = new PipelineHost(silentLogger, { defaultMetrics: false });
-      await host.start([loaded.plan]);
+      const host = await startPipelines([planOf(pipeline('boom'), registry, {})]);
       try {
         expect(
           await eventually(async () => (await tableVersions(database.db, table)).size === 20, 30_000),

@@ -1,13 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineHost } from '../../cli/pipeline-host.js';
 import { registry } from '../../cli/registry.js';
-import { loadPipelineText } from '../../runtime/config/index.js';
-import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { testNames } from '../support/resources.js';
 import {
   createTopic,
   eventually,
+  planOf,
   produceDocs,
+  startPipelines,
   tableVersions,
   testDatabase,
   versionedDocs,
@@ -50,10 +49,7 @@ describe('kafka → postgres pipeline', () => {
       const docs = versionedDocs(5000, 10);
       await produceDocs(topic, docs);
 
-      const loaded = loadPipelineText(pipeline, 'inline.yaml', registry, process.env);
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-      const host = new PipelineHost(silentLogger, { defaultMetrics: false });
-      await host.start([loaded.plan]);
+      const host = await startPipelines([planOf(pipeline, registry, process.env)]);
       try {
         const done = await eventually(async () => {
           const versions = await tableVersions(database.db, table);
@@ -72,23 +68,18 @@ describe('kafka → postgres pipeline', () => {
     const shared = names.topic('shared');
     await createTopic(shared, 2);
     await produceDocs(shared, versionedDocs(200, 3));
-    const plans = ['left', 'right'].map((side) => {
-      const loaded = loadPipelineText(
+    const plans = ['left', 'right'].map((side) =>
+      planOf(
         `
 name: ${names.id}-${side}
 source: { type: kafka, topics: ["${shared}"], partitions: 2 }
 sinks:
   table: { type: postgres, table: ${names.pgSchema()}.${side}, key: [doc_id], versionField: version, createTable: true }
 `,
-        `${side}.yaml`,
         registry,
-        {},
-      );
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-      return loaded.plan;
-    });
-    const host = new PipelineHost(silentLogger, { defaultMetrics: false });
-    await host.start(plans);
+      ),
+    );
+    const host = await startPipelines(plans);
     try {
       for (const side of ['left', 'right']) {
         const done = await eventually(async () => {

@@ -1,12 +1,15 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineHost } from '../../cli/pipeline-host.js';
 import { registry } from '../../cli/registry.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { ensureOutboxTable, insertOutboxRows, type OutboxRow } from '../../connectors/outbox/outbox-table.js';
-import { loadPipelineText } from '../../runtime/config/index.js';
-import { silentLogger } from '../../runtime/telemetry/logger.js';
-import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';
+import {
+  createTopic,
+  eventually,
+  planOf,
+  startPipelines,
+  testDatabase,
+} from '../support/pipeline-fixtures.js';
 import { testNames } from '../support/resources.js';
 
 const names = testNames(import.meta.url);
@@ -57,10 +60,7 @@ describe('outbox → kafka pipeline', () => {
       await createTopic(topics.cases, 4);
       await createTopic(topics.forms, 2);
       await ensureOutboxTable(database.db, table);
-      const loaded = loadPipelineText(pipeline, 'inline.yaml', registry, process.env);
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-      const host = new PipelineHost(silentLogger, { defaultMetrics: false });
-      await host.start([loaded.plan]);
+      const host = await startPipelines([planOf(pipeline, registry, process.env)]);
       try {
         for (let version = 1; version <= 10; version++) {
           await Promise.all(

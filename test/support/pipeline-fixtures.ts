@@ -2,7 +2,11 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
+import { PipelineHost } from '../../cli/pipeline-host.js';
+import { formatProblem, loadPipelineText, type PipelinePlan } from '../../runtime/config/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
+import type { Registry } from '../../runtime/registry/index.js';
+import { silentLogger } from '../../runtime/telemetry/logger.js';
 
 export interface VersionedDoc {
   id: string;
@@ -95,4 +99,18 @@ export async function tableVersions(
     key,
   ]);
   return new Map(rows.map((r) => [r.id, r.version]));
+}
+
+/** Parses inline pipeline YAML, failing the test with every problem found. */
+export function planOf(yaml: string, registry: Registry, env: NodeJS.ProcessEnv = {}): PipelinePlan {
+  const loaded = loadPipelineText(yaml, 'inline.yaml', registry, env);
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+  return loaded.plan;
+}
+
+/** Starts pipelines in one in-process host, as `tributary run` does; stop it when done. */
+export async function startPipelines(plans: PipelinePlan[]): Promise<PipelineHost> {
+  const host = new PipelineHost(silentLogger, { defaultMetrics: false });
+  await host.start(plans);
+  return host;
 }
