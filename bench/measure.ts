@@ -31,6 +31,23 @@ async function timeFor(run: Contender, ms: number): Promise<number> {
   return calls / (Number(now - start) / 1e9);
 }
 
+/**
+ * Calls per second of each contender in every round, rounds taken in turn (A B C, A B C, …), so
+ * round i of two contenders can be paired into a ratio.
+ */
+export async function measureRounds<K extends string>(
+  contenders: Record<K, Contender>,
+  { roundMs = 300, rounds = 5, warmupMs = 200 }: MeasureOptions = {},
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(contenders) as K[];
+  const perRound = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (const name of names) await timeFor(contenders[name], warmupMs);
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) perRound[name].push(await timeFor(contenders[name], roundMs));
+  }
+  return perRound;
+}
+
 /** Calls per second of each contender: the best of `rounds` rounds, taken in turn. */
 export async function measureAll<K extends string>(
   contenders: Record<K, Contender>,

@@ -1,76 +1,32 @@
 /**
- * `npm run bench [-- <scenario…>] [--quick] [--json] [--no-profile]`: runs benchmark scenarios
- * against the local stack and writes one results file, bench/results/<timestamp>.json, with the
- * machine, the Node version, the commit and every scenario's figures (min/median/max over repeats,
- * ratios against a baseline measured in the same run). The same JSON goes to stdout; progress and
- * a short table go to stderr (only the JSON with --json). No scenario named: all of them.
+ * `npm run bench [-- <scenario…>] [--quick] [--json] [--no-profile]`: runs the benchmark scenarios
+ * (bench/scenarios.ts) against the local stack. Every run writes bench/results/<timestamp>.json
+ * (machine, Node version, commit, every figure as min/median/max over repeats, every ratio against
+ * a baseline measured in the same run, peak RSS), appends one line to bench/results/history.jsonl,
+ * and checks the ratios against bench/floors.json. The same JSON goes to stdout; progress, a
+ * summary and the floors go to stderr (only the JSON with --json).
  *
- * `runtime` runs in this process (bench/runtime.ts). The older stand-alone scripts (`serde`,
- * `free-form`, `kafka-clients`) run as child processes; their JSON output is taken in as it is.
+ * Exit status: 1 when a ratio is below its floor, or a scenario with floors broke before giving
+ * them; 2 for a usage error; 0 otherwise. A scenario that cannot run yet is reported as an error
+ * without failing the build; absolute times never fail it.
  */
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, freemem, hostname, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runtimeScenario } from './runtime.js';
-
-interface RunOptions {
-  quick: boolean;
-  profile: boolean;
-  resultsDir: string;
-  log: (line: string) => void;
-}
-
-interface Scenario {
-  name: string;
-  summary: string;
-  run(options: RunOptions): Promise<unknown>;
-}
-
-/** A stand-alone bench script (prints its JSON on stdout), run with Node from dist/bench/. */
-function script(name: string, summary: string, quickEnv: Record<string, string>): Scenario {
-  return {
-    name,
-    summary,
-    run: async ({ quick }) => {
-      const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
-      // Smaller sizes for --quick, unless the caller set them.
-      const env = { ...(quick ? quickEnv : {}), ...process.env };
-      const proc = spawn(process.execPath, [file], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env,
-        cwd: repositoryRoot,
-      });
-      let out = '';
-      proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-      const code = await new Promise<number | null>((done) => proc.on('close', done));
-      if (code !== 0) throw new Error(`${name} exited with ${code}`);
-      return JSON.parse(out) as unknown;
-    },
-  };
-}
-
-const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-const scenarios: Scenario[] = [
-  {
-    name: 'runtime',
-    summary:
-      'framework overhead: bare consumer vs pipeline (noop, PostgreSQL), per Kafka client; sink write methods',
-    run: (options) => runtimeScenario(options),
-  },
-  script('serde', 'Avro vs JSON encode/decode of realistic forms and cases', { BENCH_ROUND_MS: '100' }),
-  script('free-form', 'carrying free-form form bodies and case properties in Avro', {
-    BENCH_ROUND_MS: '100',
-  }),
-  script('kafka-clients', 'produce and bare consume through both Kafka clients', {
-    BENCH_MESSAGES: '50000',
-    BENCH_ROUNDS: '1',
-  }),
-];
+import {
+  checkFloors,
+  describeFloorCheck,
+  failsBuild,
+  type Floors,
+  type ScenarioError,
+} from './check-floors.js';
+import { historyLine } from './history-line.js';
+import { isUnavailable } from './scenario-unavailable-error.js';
+import type { BenchRun, ScenarioResult } from './scenario-result.js';
+import { repositoryRoot, scenarios, type RunOptions } from './scenarios.js';
+import { summaryTable } from './summary-table.js';
 
 function git(args: string[]): string | undefined {
   try {
@@ -84,7 +40,7 @@ function git(args: string[]): string | undefined {
   }
 }
 
-function machine() {
+function machine(): BenchRun['machine'] {
   const cores = cpus();
   return {
     hostname: hostname(),
@@ -109,7 +65,9 @@ async function main(): Promise<number> {
   const usage = () =>
     console.error(
       'usage: npm run bench [-- <scenario…>] [--quick] [--json] [--no-profile]\n\n' +
-        scenarios.map((s) => `  ${s.name.padEnd(14)} ${s.summary}`).join('\n'),
+        scenarios
+          .map((s) => `  ${s.name.padEnd(18)} ${s.summary}${s.inDefaultRun ? '' : ' (only when named)'}`)
+          .join('\n'),
     );
   if (values.help) {
     usage();
@@ -121,14 +79,17 @@ async function main(): Promise<number> {
     usage();
     return 2;
   }
-  const chosen = positionals.length ? scenarios.filter((s) => positionals.includes(s.name)) : scenarios;
+  const chosen = positionals.length
+    ? scenarios.filter((s) => positionals.includes(s.name))
+    : scenarios.filter((s) => s.inDefaultRun);
   const resultsDir = join(repositoryRoot, 'bench', 'results');
   const log = values.json ? () => undefined : (line: string) => console.error(line);
   const options: RunOptions = { quick: values.quick, profile: !values['no-profile'], resultsDir, log };
+  const floors = JSON.parse(await readFile(join(repositoryRoot, 'bench', 'floors.json'), 'utf8')) as Floors;
 
   const at = new Date();
-  const results: Record<string, unknown> = {};
-  const failures: Record<string, string> = {};
+  const results: Record<string, ScenarioResult> = {};
+  const errors: Record<string, ScenarioError> = {};
   for (const scenario of chosen) {
     log(`== ${scenario.name}${values.quick ? ' (quick)' : ''}`);
     const started = performance.now();
@@ -136,76 +97,43 @@ async function main(): Promise<number> {
       results[scenario.name] = await scenario.run(options);
       log(`== ${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
-      failures[scenario.name] = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      console.error(`== ${scenario.name} failed: ${failures[scenario.name]}`);
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      errors[scenario.name] = { message, unavailable: isUnavailable(error) };
+      console.error(
+        `== ${scenario.name} ERROR${isUnavailable(error) ? ' (cannot run yet)' : ''}: ${message}`,
+      );
     }
   }
 
   const commit = git(['rev-parse', 'HEAD']);
-  const output = {
+  const names = chosen.map((s) => s.name);
+  const run: BenchRun = {
     at: at.toISOString(),
     quick: values.quick,
     machine: machine(),
     node: process.version,
-    commit: commit ? { id: commit, dirty: Boolean(git(['status', '--porcelain'])) } : undefined,
+    ...(commit ? { commit: { id: commit, dirty: Boolean(git(['status', '--porcelain'])) } } : {}),
+    chosen: names,
     scenarios: results,
-    ...(Object.keys(failures).length ? { failures } : {}),
+    errors,
+    floors: checkFloors(floors, names, results, errors),
   };
-  const text = JSON.stringify(output, null, 2);
+  const text = JSON.stringify(run, null, 2);
   await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(resultsDir, `${run.at.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${text}\n`);
+  await appendFile(join(resultsDir, 'history.jsonl'), historyLine(run));
   console.log(text);
-  if (results.runtime) log(runtimeTable(results.runtime as RuntimeSummary));
-  log(`results: ${file}`);
-  return Object.keys(failures).length ? 1 : 0;
-}
 
-interface SpreadLike {
-  min: number;
-  median: number;
-  max: number;
-}
-
-interface RuntimeSummary {
-  clients: Record<
-    string,
-    Record<
-      string,
-      {
-        bare: { recordsPerSecond: SpreadLike };
-        pipeline: { recordsPerSecond: SpreadLike };
-        ratio: SpreadLike;
-        aim: number;
-      }
-    >
-  >;
-  sinkWriteMethods: { batchSizes: Record<string, { rowsPerSecond: Record<string, SpreadLike> }> };
-}
-
-/** The runtime figures as a few readable lines (median, with min–max). */
-function runtimeTable(summary: RuntimeSummary): string {
-  const fmt = (s: SpreadLike) => `${Math.round(s.median)} (${Math.round(s.min)}–${Math.round(s.max)})`;
-  const lines = ['', 'runtime, records/s median (min–max):'];
-  for (const [library, kinds] of Object.entries(summary.clients)) {
-    for (const [kind, pair] of Object.entries(kinds)) {
-      lines.push(
-        `  ${library.padEnd(12)} ${kind.padEnd(8)} bare ${fmt(pair.bare.recordsPerSecond).padEnd(24)} ` +
-          `pipeline ${fmt(pair.pipeline.recordsPerSecond).padEnd(24)} ratio ${pair.ratio.median} ` +
-          `(${pair.ratio.min}–${pair.ratio.max}, aim ≥ ${pair.aim})`,
-      );
-    }
-  }
-  lines.push('PostgreSQL sink write methods, rows/s median (min–max):');
-  for (const [batchSize, methods] of Object.entries(summary.sinkWriteMethods.batchSizes)) {
-    lines.push(
-      `  batch ${batchSize.padEnd(5)} ` +
-        Object.entries(methods.rowsPerSecond)
-          .map(([method, s]) => `${method} ${fmt(s)}`)
-          .join('   '),
-    );
-  }
-  return lines.join('\n');
+  log(summaryTable(run));
+  for (const [name, error] of Object.entries(errors))
+    log(`ERROR ${name}${error.unavailable ? ' (cannot run yet)' : ''}: ${error.message.split('\n')[0]}`);
+  if (run.floors.length) log(`floors (bench/floors.json, median ratio vs same-run baseline):`);
+  for (const check of run.floors) log(`  ${describeFloorCheck(check)}`);
+  log(`results: ${file}\nhistory: ${join(resultsDir, 'history.jsonl')}`);
+  const failed = run.floors.filter(failsBuild);
+  if (failed.length) console.error(`${failed.length} floor(s) failed`);
+  return failed.length ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -37,3 +37,18 @@ export function ratioSpread(numerator: readonly number[], denominator: readonly 
   if (numerator.length !== denominator.length) throw new Error('ratioSpread() of unpaired repeats');
   return spread(numerator.map((value, i) => value / denominator[i]!));
 }
+
+/** A figure of `unit` from the repeats. */
+export function figure(values: readonly number[], unit: string): Spread & { unit: string } {
+  return { ...spread(values), unit };
+}
+
+/** The ratio `of` / `to`, repeat by repeat, naming both sides. */
+export function ratioOf(
+  numerator: readonly number[],
+  denominator: readonly number[],
+  of: string,
+  to: string,
+): Spread & { of: string; to: string } {
+  return { ...ratioSpread(numerator, denominator), of, to };
+}
