@@ -52,3 +52,11 @@ export function ratioOf(
 ): Spread & { of: string; to: string } {
   return { ...ratioSpread(numerator, denominator), of, to };
 }
+
+/** The `p`-th percentile (0–100) of `values`, nearest rank; rounded to 3 significant digits. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile() of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return round3(sorted[rank - 1]!);
+}
