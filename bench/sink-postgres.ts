@@ -145,7 +145,7 @@ async function openWriter(
     const sql = `COPY ${table} (doc_id, version, doc) FROM STDIN`;
     return {
       write: (batch) => copyInto(client, sql, batch.map(copyLine).join('')),
-      close: async () => client.release(),
+      close: () => Promise.resolve(client.release()),
     };
   }
   await client.query(documentTable(table, true));
