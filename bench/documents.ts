@@ -17,7 +17,7 @@ function random(seed: number): () => number {
   };
 }
 
-interface Draw {
+export interface Draw {
   id(): string;
   pick<T>(values: readonly T[]): T;
   int(min: number, max: number): number;
@@ -25,7 +25,7 @@ interface Draw {
   date(fromMs: number, days: number): string;
 }
 
-function draw(seed: number): Draw {
+export function draw(seed: number): Draw {
   const next = random(seed);
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
   return {
