@@ -5,6 +5,8 @@ import { EndpointConfigError, readEndpoints } from '../connectors/endpoints.js';
 import { docsCommand } from './commands/docs.js';
 import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './commands/ops.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { submitCommand } from './commands/submit.js';
 import { validateCommand } from './commands/validate.js';
 import { demo } from './demo.js';
 import { formatProbeTable } from './format.js';
@@ -38,6 +40,9 @@ Schemas:
   schemas types [--check]                 generate TypeScript types into schemas/generated/
 
 Submissions:
+  serve [pipeline files…] [--port 8000]   the OpenRosa receiver (+ pipelines in the same process, e.g. the relay)
+  submit <files…> --user U --password P   post XForms to a receiver
+  submit --generate N [--rate R]          post N generated forms of the built-in demo application
   xform parse <file.xml>                  the form as JSON, its metadata and its case actions (no stores touched)
 
 Environment:
@@ -74,6 +79,10 @@ async function main(args: string[]): Promise<number> {
       return schemasCommand(rest);
     case 'xform':
       return xformCommand(rest);
+    case 'serve':
+      return serveCommand(rest, registry);
+    case 'submit':
+      return submitCommand(rest);
     case 'demo':
       return demo();
     case 'check': {
@@ -101,7 +110,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
     // Client libraries may keep timers alive after a long-running command closed them.
-    if (process.argv[2] === 'run') setTimeout(() => process.exit(code), 200).unref();
+    if (process.argv[2] === 'run' || process.argv[2] === 'serve')
+      setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     if (error instanceof EndpointConfigError) {

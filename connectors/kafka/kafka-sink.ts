@@ -16,8 +16,28 @@ const kafkaSinkConfig = z.object({
   topic: z
     .string()
     .min(1)
-    .describe('Topic to write; a record routed with a `target` goes to that topic instead.'),
+    .describe(
+      'Topic to write; a record routed with a `target` goes to the route of that name, or else to the topic of that name.',
+    ),
   value: valueFormatSchema,
+  routes: z
+    .record(
+      z.string(),
+      z
+        .object({
+          topic: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('Topic for records routed to this target; the target itself when absent.'),
+          value: valueFormatSchema,
+        })
+        .strict(),
+    )
+    .default({})
+    .describe(
+      'Per routing target (e.g. `forms`, `cases` from the outbox): the topic and value format its records are written with.',
+    ),
   ...kafkaConnectionFields,
 });
 
@@ -28,20 +48,32 @@ export const kafkaSink = defineSink({
   example: `type: kafka
 topic: cases
 value: { format: avro }`,
-  topics: (config) => [{ topic: config.topic, partitions: config.partitions, compact: config.compact }],
-  create: async (config, ctx) =>
-    new KafkaSink(
+  topics: (config) => {
+    const names = new Set([
       config.topic,
+      ...Object.entries(config.routes).map(([target, route]) => route.topic ?? target),
+    ]);
+    return [...names].map((topic) => ({ topic, partitions: config.partitions, compact: config.compact }));
+  },
+  create: async (config, ctx) => {
+    const routes = new Map<string, { topic: string; serde: ValueSerde }>();
+    for (const [target, route] of Object.entries(config.routes)) {
+      const topic = route.topic ?? target;
+      routes.set(target, { topic, serde: await valueSerde(route.value, topic, ctx) });
+    }
+    return new KafkaSink(
+      { topic: config.topic, serde: await valueSerde(config.value, config.topic, ctx) },
       await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
-      await valueSerde(config.value, config.topic, ctx),
-    ),
+      routes,
+    );
+  },
 });
 
 export class KafkaSink implements Sink {
   constructor(
-    private readonly topic: string,
+    private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
-    private readonly serde: ValueSerde,
+    private readonly routes: ReadonlyMap<string, { topic: string; serde: ValueSerde }> = new Map(),
   ) {}
 
   async write(records: SinkRecord[]): Promise<WriteResult> {
@@ -51,12 +83,17 @@ export class KafkaSink implements Sink {
       records.map(async (record, index) => {
         try {
           const deleted = record.routing?.op === 'delete' || record.value === null;
+          const target = record.routing?.target;
+          const route = (target !== undefined ? this.routes.get(target) : undefined) ?? {
+            topic: target ?? this.fallback.topic,
+            serde: this.fallback.serde,
+          };
           const message: ProducedMessage = {
             key: record.key,
-            value: deleted ? null : await this.serde.encode(record.value),
+            value: deleted ? null : await route.serde.encode(record.value),
             headers: record.headers,
           };
-          const topic = record.routing?.target ?? this.topic;
+          const topic = route.topic;
           const list = byTopic.get(topic) ?? [];
           list[index] = message;
           byTopic.set(topic, list);

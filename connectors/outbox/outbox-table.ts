@@ -90,6 +90,17 @@ export async function insertOutboxRows(
   options: { table?: string; channel?: string } = {},
 ): Promise<void> {
   if (rows.length === 0) return;
-  await t.none(pgp.helpers.insert(rows, columns, outboxTable(options.table ?? defaultOutboxTable)));
-  await t.none('NOTIFY $1:name', [options.channel ?? defaultOutboxChannel]);
+  await t.none(outboxRowsSql(rows, options).join(';\n'));
+}
+
+/** The statements of insertOutboxRows, for a writer that sends them with its own in one round trip. */
+export function outboxRowsSql(
+  rows: readonly OutboxRow[],
+  options: { table?: string; channel?: string } = {},
+): string[] {
+  if (rows.length === 0) return [];
+  return [
+    pgp.helpers.insert(rows, columns, outboxTable(options.table ?? defaultOutboxTable)),
+    pgp.as.format('NOTIFY $1:name', [options.channel ?? defaultOutboxChannel]),
+  ];
 }

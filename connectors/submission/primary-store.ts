@@ -18,7 +18,7 @@ export const primaryStoreTables = {
 
 const ddl = [
   `CREATE SCHEMA IF NOT EXISTS "${primaryStoreSchema}"`,
-  // One row per form id. An edit keeps the instanceID row for the new body and copies the old one
+  // One row per form id; its case blocks are kept so cases can be rebuilt without the XML. An edit keeps the instanceID row for the new body and copies the old one
   // under a new id with state 'deprecated' (CommCare's XFormDeprecated), pointing back with orig_id.
   `CREATE TABLE IF NOT EXISTS ${primaryStoreTables.forms} (
     form_id text PRIMARY KEY,
@@ -31,6 +31,8 @@ const ddl = [
     body_sha256 text NOT NULL,
     orig_id text,
     seq bigserial NOT NULL,
+    time_end_ms bigint,
+    case_blocks jsonb NOT NULL DEFAULT '[]'::jsonb,
     event jsonb NOT NULL
   )`,
   `CREATE INDEX IF NOT EXISTS forms_domain_xmlns ON ${primaryStoreTables.forms} (domain, xmlns)`,
