@@ -13,6 +13,7 @@ import {
   type StoredDeadLetter,
 } from '../../connectors/postgres/postgres-dead-letters.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
+import type { SourceBacklog } from '../../runtime/contract/index.js';
 import type { PipelinePlan } from '../../runtime/config/index.js';
 import type { SourceRecord } from '../../runtime/contract/index.js';
 import { PipelineRunner } from '../../runtime/engine/pipeline-runner.js';
@@ -72,6 +73,8 @@ export interface PipelineStatus {
   partitions: { topic: string; partition: number; committed: string; end: string; lag: number }[];
   lag: number;
   deadLetters: { total: number; pending: number } | null;
+  /** For sources that keep their own positions (the outbox); null when their store did not answer. */
+  backlog?: SourceBacklog | null;
 }
 
 export async function pipelineStatus(
@@ -102,6 +105,9 @@ export async function pipelineStatus(
       });
     }
   }
+  const backlog = plan.source.spec.backlog
+    ? await plan.source.spec.backlog(plan.source.config as never, resources).catch(() => null)
+    : undefined;
   // The table lives in PostgreSQL; status still reports the log side without it.
   const deadLetters: PipelineStatus['deadLetters'] = await countDeadLetters(
     await postgresPool(resources, readEndpoints().DATABASE_URL),
@@ -120,6 +126,7 @@ export async function pipelineStatus(
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     deadLetters,
+    ...(backlog !== undefined ? { backlog } : {}),
   };
 }
 
@@ -151,6 +158,14 @@ export async function statusCommand(args: string[], registry: Registry): Promise
       console.log(
         `${s.pipeline}  group ${s.group}  ${s.state}  ${s.members.length} member(s)  lag ${s.lag}  dead letters ${dlq}`,
       );
+      if (s.backlog !== undefined) {
+        const age = s.backlog?.oldestAgeSeconds;
+        console.log(
+          s.backlog === null
+            ? '  backlog unknown (source store unreachable)'
+            : `  backlog ${s.backlog.pending} undelivered${age !== null && age !== undefined ? `, oldest ${age}s old` : ''}`,
+        );
+      }
       for (const m of s.members)
         console.log(`  member ${m.clientId} ${m.host}: ${m.partitions.join(', ') || '(none)'}`);
       console.log(

@@ -97,6 +97,16 @@ export const outboxSource = defineSource({
   example: `type: outbox
 table: tributary_outbox
 channel: tributary_outbox`,
+  backlog: async (config, resources) => {
+    const db = await postgresPool(resources, config.url ?? readEndpoints().DATABASE_URL);
+    const row = await db.one<{ pending: bigint; oldest: number | null }>(
+      `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM ${outboxTableName(config.table)}`,
+    );
+    return {
+      pending: Number(row.pending),
+      oldestAgeSeconds: row.oldest === null ? null : Math.round(row.oldest * 10) / 10,
+    };
+  },
   create: async (config, ctx) =>
     new OutboxSource(
       config,

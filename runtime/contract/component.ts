@@ -77,6 +77,13 @@ export interface Source {
   decode?(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord>;
 }
 
+/** Work a source has not delivered yet, for sources that keep their own positions (an outbox table). */
+export interface SourceBacklog {
+  pending: number;
+  /** Age of the oldest undelivered item, in seconds; null when there is none. */
+  oldestAgeSeconds: number | null;
+}
+
 export interface TopicDeclaration {
   topic: string;
   partitions: number;
@@ -142,6 +149,8 @@ interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
   topics?(config: z.output<C>, pipeline: string): TopicDeclaration[];
   /** The consumer group (or equivalent) this source uses with this config. */
   group?(config: z.output<C>, pipeline: string): string;
+  /** What the source has not delivered yet (for `status`), when it can tell without a consumer group. */
+  backlog?(config: z.output<C>, resources: Resources): Promise<SourceBacklog>;
 }
 
 export type SourceSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'source', C, Source>;

@@ -16,6 +16,7 @@ export {
   type Sink,
   type SinkSpec,
   type Source,
+  type SourceBacklog,
   type SourceHandler,
   type SourceSpec,
   type TopicDeclaration,
