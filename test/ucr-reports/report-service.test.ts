@@ -160,6 +160,41 @@ const reports: Record<string, unknown> = {
     config_id: 'visits',
     columns: [{ type: 'field', field: 'village', aggregation: 'simple' }],
   },
+  misfit: {
+    _id: 'misfit',
+    domain,
+    config_id: 'visits',
+    columns: [{ type: 'field', field: 'renamed_away', aggregation: 'simple' }],
+  },
+  by_doc: {
+    _id: 'by_doc',
+    domain,
+    config_id: 'visits',
+    title: 'One row per document',
+    aggregation_columns: ['doc_id'],
+    columns: [
+      {
+        type: 'field',
+        field: 'village',
+        column_id: 'village',
+        display: { en: 'Village', fr: 'Village (fr)' },
+        aggregation: 'simple',
+        transform: {
+          type: 'translation',
+          translations: { Alpha: { en: 'Alpha village', fr: 'Village Alpha' } },
+        },
+      },
+      {
+        type: 'field',
+        field: 'household_size',
+        column_id: 'share',
+        display: 'Share',
+        aggregation: 'sum',
+        format: 'percent_of_total',
+      },
+    ],
+    filters: [{ type: 'choice_list', slug: 'village', field: 'village', choices: [{ value: 'Alpha' }] }],
+  },
   not_built: {
     _id: 'not_built',
     domain,
@@ -190,6 +225,16 @@ beforeAll(async () => {
   reportsDir = await mkdtemp(join(tmpdir(), 'ucr-reports-'));
   for (const [id, config] of Object.entries(reports))
     await writeFile(join(reportsDir, `${id}.json`), JSON.stringify(config));
+  await writeFile(
+    join(reportsDir, 'broken.json'),
+    JSON.stringify({
+      _id: 'broken',
+      domain,
+      config_id: 'visits',
+      columns: [{ type: 'field', field: 'village', aggregation: 'median' }],
+    }),
+  );
+  await writeFile(join(reportsDir, 'not-json.json'), '{ "_id": ');
   service = createReportService({ db, reportsDir, maxLimit: 3 });
   server = createServer((req, res) => {
     void service.handleReportRequest(req, res).then((handled) => {
@@ -388,6 +433,76 @@ describe('report service', () => {
     const { status, body } = await getJson(url('not_built'));
     expect(status).toBe(503);
     expect(body.error).toMatch(/does not exist yet/);
+  });
+
+  it('reports invalid configuration files by file and path, and still serves the others', async () => {
+    await expect(service.load()).rejects.toThrow(/broken\.json: \$\.columns\[0\]\.aggregation/);
+    await expect(service.load()).rejects.toThrow(/not-json\.json: \$: expected a JSON document/);
+    const broken = await getJson(url('broken'));
+    expect(broken.status).toBe(500);
+    expect(broken.body.error).toMatch(/invalid configuration file/);
+    expect((await getJson(url('households'))).status).toBe(200);
+  });
+
+  it('answers 500 naming the path when a report does not fit its view', async () => {
+    const { status, body } = await getJson(url('misfit'));
+    expect(status).toBe(500);
+    expect(body.error).toMatch(
+      /\$\.columns\[0\]\.field: expected a column of the data source .*got "renamed_away"/,
+    );
+  });
+
+  it('groups by a data source column, translates for the language and shows percent of total', async () => {
+    const { body } = await getJson(url('by_doc', 'lang=fr'));
+    expect(body.columns).toEqual([
+      { id: 'village', display: 'Village (fr)', type: 'field' },
+      { id: 'share', display: 'Share', type: 'field' },
+    ]);
+    // One row per document (doc_id is grouped but not shown), in doc_id order; the page holds
+    // d1..d3 (maxLimit 3) with 4 + 6 + 2 people, and percent of total is of the page, as in CommCare.
+    expect(body.rows).toEqual([
+      { village: 'Village Alpha', share: '33%' },
+      { village: 'Village Alpha', share: '50%' },
+      { village: 'Beta', share: '17%' },
+    ]);
+    expect(body.total_records).toBe(6);
+    const alpha = await getJson(url('by_doc', 'village=Alpha'));
+    expect(alpha.body.rows).toEqual([
+      { village: 'Alpha village', share: '40%' },
+      { village: 'Alpha village', share: '60%' },
+    ]);
+  });
+
+  it('keeps SQL in filter values inert', async () => {
+    const attack = "Alpha') OR 1=1; DROP TABLE visits; --";
+    const { status, body } = await getJson(
+      url('households', new URLSearchParams({ tag: attack }).toString()),
+    );
+    expect(status).toBe(200);
+    expect(body.rows).toEqual([]);
+    expect(body.total_records).toBe(0);
+    expect(await db.one('SELECT count(*)::int AS n FROM $1:name.visits', [schema])).toEqual({ n: 6 });
+  });
+
+  it('answers HEAD with headers only and other methods with 405', async () => {
+    const head = await fetch(`${base}${url('households')}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${base}${url('households')}`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers 503 when the view goes away, and serves again once it is back', async () => {
+    const view = `${domain}_visits`;
+    await db.none('DROP VIEW tributary_ucr.$1:name', [view]);
+    try {
+      expect((await getJson(url('households'))).status).toBe(503);
+    } finally {
+      await db.none('CREATE VIEW tributary_ucr.$1:name AS SELECT * FROM $2:name.visits', [view, schema]);
+    }
+    expect((await getJson(url('households'))).status).toBe(200);
   });
 
   it('names views exactly as the UCR pipeline does, long names included', () => {
