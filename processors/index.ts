@@ -1,5 +1,6 @@
 // Every processor component, in one array the CLI hands to the registry.
 import type { ComponentSpec } from '../runtime/contract/index.js';
 import { noopProcessor } from './noop/noop-processor.js';
+import { ucrStage } from './ucr-stage/ucr-stage.js';
 
-export const processors: readonly ComponentSpec[] = [noopProcessor] as const;
+export const processors: readonly ComponentSpec[] = [noopProcessor, ucrStage] as const;

@@ -1,0 +1,238 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import {
+  RetryableError,
+  defineSink,
+  type ComponentContext,
+  type Sink,
+  type SinkRecord,
+  type WriteResult,
+} from '../../runtime/contract/index.js';
+import type { UcrDocumentChange } from '../../processors/ucr-stage/ucr-stage.js';
+import { ucrStageLink } from '../../processors/ucr-stage/ucr-stage-link.js';
+import { readEndpoints } from '../endpoints.js';
+import { postgresPool, type Database } from '../postgres/postgres-pool.js';
+import { UcrConfigFolder } from './ucr-config-folder.js';
+import { UcrDataSourceManager, type UcrCompiler } from './ucr-data-source-manager.js';
+import { defaultUcrCompiler, ucrCompilerResource } from './ucr-default-compiler.js';
+import { UcrLookupLoader } from './ucr-lookup-loader.js';
+import { writeUcrDocuments, type UcrDocumentRows } from './ucr-table-writer.js';
+
+const ucrPostgresSinkConfig = z.object({
+  url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
+  poolSize: z
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe('Connections in the pool shared by this process for the same URL.'),
+  configFolder: z
+    .string()
+    .default('pipelines/ucr')
+    .describe(
+      'Folder whose `*.json` files (not subfolders) are data source configurations; relative to the working directory.',
+    ),
+  configPollMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10_000)
+    .describe('How often the folder is read again for new, changed or removed files (0: only at start).'),
+  graceMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(600_000)
+    .describe('How long a replaced or deactivated table is kept before it is dropped.'),
+  backfillChunkDocs: z
+    .number()
+    .int()
+    .positive()
+    .default(500)
+    .describe('Documents read from the primary store and written per transaction while a table builds.'),
+  catalogPollMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5_000)
+    .describe(
+      'How often the catalog is read again, to follow tables other workers built, swapped or retired.',
+    ),
+  buildStartDelayMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10_000)
+    .describe(
+      'How long a new build waits before reading the primary store, so every worker has seen the building table first ' +
+        '(at least catalogPollMs when several workers run the pipeline).',
+    ),
+  lookupCacheEntries: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10_000)
+    .describe('Lookups (related cases, forms, users, locations) kept in process.'),
+  lookupCacheTtlSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(30)
+    .describe('How long a looked-up document is reused, in process and in Redis (0: always read it again).'),
+  redisUrl: z
+    .string()
+    .optional()
+    .describe('Redis for the shared lookup cache; REDIS_URL (or the local stack) when absent.'),
+  redis: z.boolean().default(true).describe('Share the lookup cache through Redis.'),
+  couchdbUrl: z
+    .string()
+    .optional()
+    .describe('CouchDB for user and location lookups; COUCHDB_URL (or the local stack) when absent.'),
+  couchDatabases: z
+    .record(z.string(), z.string())
+    .default({ user: 'users', location: 'locations' })
+    .describe('CouchDB database per lookup kind.'),
+});
+
+export type UcrPostgresSinkConfig = z.output<typeof ucrPostgresSinkConfig>;
+
+export const ucrPostgresSink = defineSink({
+  name: 'ucr-postgres',
+  summary:
+    'Keeps one PostgreSQL table per UCR data source equal to its configuration, with rebuilds and swaps.',
+  description:
+    "Writes the `ucr` stage's records: each replaces all rows of one document in one data source's table, in one " +
+    'transaction per batch, guarded by the document version (kept even when the document has no rows, so an older ' +
+    'replay never resurrects it). Owns the data source configurations (the config folder), the catalog ' +
+    '`tributary_ucr.data_sources`, table creation and backfills from the primary store, in-place migrations, ' +
+    'rebuilds beside the live table with an atomic view swap, and drops after a grace period. Readers query the ' +
+    'view `tributary_ucr."<domain>_<table_id>"`. Provides the `ucr` stage of the same pipeline with its data sources ' +
+    'and lookups.',
+  config: ucrPostgresSinkConfig,
+  example: `type: ucr-postgres
+configFolder: pipelines/ucr
+graceMs: 600000`,
+  create: async (config, ctx) => {
+    const endpoints = readEndpoints();
+    const db = await postgresPool(ctx.resources, config.url ?? endpoints.DATABASE_URL, config.poolSize);
+    const redisUrl = config.redisUrl ?? endpoints.REDIS_URL;
+    const redis = config.redis
+      ? await ctx.resources.get(
+          `redis:${redisUrl}`,
+          () => new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true }),
+          (client) => client.quit().then(() => undefined),
+        )
+      : undefined;
+    const compile = await ctx.resources.get<UcrCompiler>(ucrCompilerResource, defaultUcrCompiler);
+    return new UcrPostgresSink(config, db, redis, compile, ctx);
+  },
+});
+
+export class UcrPostgresSink implements Sink {
+  readonly manager: UcrDataSourceManager;
+  private readonly loader: UcrLookupLoader;
+  private readonly folder: UcrConfigFolder;
+
+  constructor(
+    private readonly config: UcrPostgresSinkConfig,
+    private readonly db: Database,
+    redis: Redis | undefined,
+    compile: UcrCompiler,
+    private readonly ctx: ComponentContext,
+  ) {
+    this.loader = new UcrLookupLoader(db, redis, {
+      cacheEntries: config.lookupCacheEntries,
+      cacheTtlSeconds: config.lookupCacheTtlSeconds,
+      couchdbUrl: config.couchdbUrl ?? readEndpoints().COUCHDB_URL,
+      couchDatabases: config.couchDatabases,
+      logger: ctx.logger,
+    });
+    this.manager = new UcrDataSourceManager(db, {
+      compile,
+      fetch: (keys) => this.loader.fetch(keys),
+      logger: ctx.logger,
+      graceMs: config.graceMs,
+      backfillChunkDocs: config.backfillChunkDocs,
+      catalogPollMs: config.catalogPollMs,
+      buildStartDelayMs: config.buildStartDelayMs,
+    });
+    this.folder = new UcrConfigFolder(
+      config.configFolder,
+      (origin, json) => this.manager.apply(origin, json),
+      ctx.logger,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.manager.start();
+    await this.folder.scan();
+    this.folder.watch(this.config.configPollMs);
+    (await ucrStageLink(this.ctx.resources, this.ctx.pipeline)).provide({
+      dataSources: (domain, docType) => this.manager.dataSources(domain, docType),
+      fetch: (keys) => this.loader.fetch(keys),
+    });
+  }
+
+  /**
+   * Replaces each record's document in every table of its data source, one transaction for the
+   * batch. A record without a data source key or rows is listed as failed; one whose data source
+   * is no longer processed is dropped.
+   */
+  async write(records: SinkRecord[]): Promise<WriteResult> {
+    const failed: WriteResult['failed'] = [];
+    const byKey = new Map<string, UcrDocumentRows[]>();
+    records.forEach((record, index) => {
+      const key = record.routing?.target;
+      const value = record.value as UcrDocumentChange | null;
+      try {
+        if (!key) throw new Error('ucr-postgres sink: the record has no data source (routing.target)');
+        const docId = value?.docId ?? record.key;
+        if (typeof docId !== 'string') throw new Error('ucr-postgres sink: the record names no document');
+        const raw = record.routing?.version;
+        if (raw === undefined)
+          throw new Error('ucr-postgres sink: the record has no version (routing.version)');
+        const version = BigInt(raw);
+        const rows = record.routing?.op === 'delete' || !value ? [] : value.rows;
+        if (!Array.isArray(rows)) throw new Error('ucr-postgres sink: the record value holds no rows');
+        let list = byKey.get(key);
+        if (!list) byKey.set(key, (list = []));
+        list.push({ docId, version, rows });
+      } catch (error) {
+        failed.push({ index, error: error as Error });
+      }
+    });
+    if (!byKey.size) return { failed };
+    try {
+      await this.db.tx('tributary-ucr-sink', async (t) => {
+        for (const [key, docs] of byKey) {
+          const targets = this.manager.tablesFor(key);
+          if (!targets.length) {
+            this.ctx.logger.debug(
+              { key, docs: docs.length },
+              'Dropped writes for a data source no longer processed.',
+            );
+            continue;
+          }
+          for (const { table, dataSource } of targets) await writeUcrDocuments(t, table, dataSource, docs);
+        }
+      });
+    } catch (error) {
+      // A table renamed, swapped or dropped since this process last read the catalog: read it
+      // again and retry the batch against the tables as they are now.
+      const code = (error as { code?: unknown }).code;
+      if (code === '42P01' || code === '42703') {
+        await this.manager.refresh();
+        throw new RetryableError('a UCR table changed under the batch; retrying with the current catalog', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return { failed };
+  }
+
+  async close(): Promise<void> {
+    this.folder.stop();
+    await this.manager.close();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Applies per-document replacements to one UCR table inside the caller's transaction: a document's
+ * rows become exactly the rows of its newest version, guarded by the table's version table so an
+ * older version never replaces a newer one, even after the document's rows were removed.
+ */
+import type { UcrRow, UcrStoredValue } from '../../processors/ucr/contract.js';
+import { pgp } from '../postgres/postgres-pool.js';
+import { ucrColumnType, type UcrTableShape } from './ucr-table-ddl.js';
+import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from './ucr-table-names.js';
+
+/** The latest rows of one document for one table: an empty list removes the document's rows. */
+export interface UcrDocumentRows {
+  docId: string;
+  version: bigint;
+  rows: readonly UcrRow[];
+}
+
+export interface UcrTableWriteOptions {
+  /**
+   * Also apply a version equal to the stored one (a rebuild in place re-evaluates documents whose
+   * version did not change). Off for live writes: a replay of the same version is a no-op.
+   */
+  replaceEqualVersion?: boolean;
+  /** Rows per INSERT statement. */
+  rowsPerStatement?: number;
+}
+
+/** Runs statements: a pg-promise transaction or task. */
+export interface UcrWriteTransaction {
+  none(query: string, values?: unknown): Promise<null>;
+  any<T = unknown>(query: string, values?: unknown): Promise<T[]>;
+}
+
+/** The SQL of one value cast to its column's type (the database never guesses a type). */
+function literal(value: UcrStoredValue | undefined, type: string): string {
+  if (value === null || value === undefined) return `NULL::${type}`;
+  return `${pgp.as.format('$1', [value])}::${type}`;
+}
+
+/**
+ * Writes `docs` to `table` (unquoted, in tributary_ucr) inside `t`: documents whose version wins
+ * the guard get their rows deleted and their new rows inserted; the others are left alone.
+ * Resolves to the ids of the documents applied. With several versions of one document in `docs`,
+ * the last of the highest version wins.
+ */
+export async function writeUcrDocuments(
+  t: UcrWriteTransaction,
+  table: string,
+  shape: UcrTableShape,
+  docs: readonly UcrDocumentRows[],
+  options: UcrTableWriteOptions = {},
+): Promise<string[]> {
+  const latest = new Map<string, UcrDocumentRows>();
+  for (const doc of docs) {
+    const seen = latest.get(doc.docId);
+    if (!seen || seen.version <= doc.version) latest.set(doc.docId, doc);
+  }
+  if (!latest.size) return [];
+  // Lock version rows in one order everywhere, so concurrent writers (the live stream and a
+  // backfill) wait for each other instead of deadlocking.
+  const ordered = [...latest.values()].sort((a, b) => (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
+  const versions = ucrQualified(table, ucrVersionsSchema);
+  const compare = options.replaceEqualVersion ? '<=' : '<';
+  const won = await t.any<{ doc_id: string }>(
+    `INSERT INTO ${versions} AS v (doc_id, version)
+     SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (doc_id) DO UPDATE SET version = excluded.version WHERE v.version ${compare} excluded.version
+     RETURNING doc_id`,
+    [ordered.map((d) => d.docId), ordered.map((d) => d.version.toString())],
+  );
+  if (!won.length) return [];
+  const applied = won.map((w) => w.doc_id);
+  const target = ucrQualified(table);
+  await t.none(`DELETE FROM ${target} WHERE doc_id = ANY($1::text[])`, [applied]);
+
+  const columns = shape.columns;
+  const types = columns.map((c) => ucrColumnType(c.datatype));
+  const head = `INSERT INTO ${target} (${columns.map((c) => quoteIdentifier(c.id)).join(', ')}) VALUES `;
+  const tuples: string[] = [];
+  for (const id of applied) {
+    const doc = latest.get(id)!;
+    for (const row of doc.rows) {
+      const values = columns.map((column, i) => {
+        if (column.id === 'inserted_at') return `(now() AT TIME ZONE 'UTC')`;
+        if (column.id === 'doc_id') return literal(doc.docId, types[i]!);
+        return literal(row[column.id], types[i]!);
+      });
+      tuples.push(`(${values.join(', ')})`);
+    }
+  }
+  const size = options.rowsPerStatement ?? 1000;
+  for (let from = 0; from < tuples.length; from += size) {
+    await t.none(head + tuples.slice(from, from + size).join(', '));
+  }
+  return applied;
+}
