@@ -6,7 +6,8 @@
  */
 
 /** SQL-facing column types of a data source (the reference's §8). */
-export type UcrDatatype = 'string' | 'integer' | 'small_integer' | 'decimal' | 'date' | 'datetime' | 'boolean' | 'array';
+export type UcrDatatype =
+  'string' | 'integer' | 'small_integer' | 'decimal' | 'date' | 'datetime' | 'boolean' | 'array';
 
 /** One column of a data source table, default columns (doc_id, inserted_at, repeat_iteration) included. */
 export interface UcrColumn {

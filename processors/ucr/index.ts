@@ -14,4 +14,16 @@ export {
   validReferencedDocTypes,
   type CompileDataSourceOptions,
 } from './compile-data-source.js';
+export {
+  compileExpression,
+  compileFilter,
+  compileIndicator,
+  type StandaloneCompileOptions,
+  type StandaloneEvalOptions,
+  type StandaloneIndicator,
+  type StandaloneResult,
+} from './compile-standalone.js';
+export { caseEventToDoc, commcareDateTime, formEventToDoc } from './commcare-docs.js';
 export { UcrConfigError } from './compile/ucr-config-error.js';
+export { parseJsonValues } from './values/parse-json-values.js';
+export { toJsonText, toTypedJsonText } from './values/to-json-text.js';

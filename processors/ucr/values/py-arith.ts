@@ -6,6 +6,7 @@
  */
 import {
   Decimal,
+  isDecimal,
   kindOf,
   makeFloat,
   PyFloat,
@@ -37,8 +38,8 @@ function jsNum(v: unknown): number {
   return v as number;
 }
 
-function dec(v: unknown, k: NumKind): Decimal {
-  return k === 'decimal' ? (v as Decimal) : new Decimal(jsNum(v));
+function dec(v: unknown): Decimal {
+  return isDecimal(v) ? v : new Decimal(jsNum(v));
 }
 
 /** Both operands numeric: the common kind, or a TypeError for Decimal with float. */
@@ -73,7 +74,7 @@ export function pyAdd(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) + jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) + jsNum(b));
-  if (k === 'decimal') return dec(a, 'decimal').plus(dec(b, 'decimal'));
+  if (k === 'decimal') return dec(a).plus(dec(b));
   if (typeof a === 'string' && typeof b === 'string') return a + b;
   if (Array.isArray(a) && Array.isArray(b)) return [...(a as unknown[]), ...(b as unknown[])];
   if (a instanceof UcrTimedelta && b instanceof UcrTimedelta) return fromMicros(tdMicros(a) + tdMicros(b));
@@ -95,7 +96,7 @@ export function pySub(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) - jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) - jsNum(b));
-  if (k === 'decimal') return dec(a, 'decimal').minus(dec(b, 'decimal'));
+  if (k === 'decimal') return dec(a).minus(dec(b));
   if (a instanceof UcrDate && b instanceof UcrDate) return new UcrTimedelta(a.days - b.days, 0);
   if (a instanceof UcrDateTime && b instanceof UcrDateTime) {
     return fromMicros((a.days - b.days) * US_PER_DAY + (a.usOfDay - b.usOfDay));
@@ -118,7 +119,7 @@ export function pyMul(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) * jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) * jsNum(b));
-  if (k === 'decimal') return dec(a, 'decimal').times(dec(b, 'decimal'));
+  if (k === 'decimal') return dec(a).times(dec(b));
   const ka = kindOf(a);
   const kb = kindOf(b);
   const intLike = (x: UcrKind) => x === 'integer' || x === 'boolean';
@@ -131,9 +132,9 @@ export function pyTrueDiv(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === null) throw new PyTypeError(`unsupported operand type(s) for /: ${kindOf(a)} and ${kindOf(b)}`);
   if (k === 'decimal') {
-    const d = dec(b, 'decimal');
+    const d = dec(b);
     if (d.isZero()) throw new PyZeroDivisionError('division by zero');
-    return dec(a, 'decimal').div(d);
+    return dec(a).div(d);
   }
   if (jsNum(b) === 0) throw new PyZeroDivisionError('division by zero');
   return makeFloat(jsNum(a) / jsNum(b));
@@ -143,10 +144,10 @@ export function pyFloorDiv(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === null) throw new PyTypeError(`unsupported operand type(s) for //: ${kindOf(a)} and ${kindOf(b)}`);
   if (k === 'decimal') {
-    const d = dec(b, 'decimal');
+    const d = dec(b);
     if (d.isZero()) throw new PyZeroDivisionError('division by zero');
     // Decimal's // truncates toward zero (unlike int's floor).
-    return dec(a, 'decimal').div(d).trunc();
+    return dec(a).div(d).trunc();
   }
   if (jsNum(b) === 0) throw new PyZeroDivisionError('division by zero');
   const q = Math.floor(jsNum(a) / jsNum(b));
@@ -157,10 +158,10 @@ export function pyMod(a: unknown, b: unknown): unknown {
   const k = promote(a, b);
   if (k === null) throw new PyTypeError(`unsupported operand type(s) for %: ${kindOf(a)} and ${kindOf(b)}`);
   if (k === 'decimal') {
-    const d = dec(b, 'decimal');
+    const d = dec(b);
     if (d.isZero()) throw new PyZeroDivisionError('division by zero');
     // Decimal's % keeps the dividend's sign.
-    const x = dec(a, 'decimal');
+    const x = dec(a);
     return x.minus(x.div(d).trunc().times(d));
   }
   const x = jsNum(a);
