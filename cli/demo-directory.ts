@@ -5,7 +5,7 @@
  */
 import { hashPassword } from '../connectors/submission/password-hash.js';
 import { apiKeyDigest } from '../connectors/submission/submission-auth.js';
-import { demoVillages, type DemoUser } from './demo-application.js';
+import { demoVillages, demoXmlns, type DemoUser } from './demo-application.js';
 
 export interface DirectorySeed {
   couchUrl: string;
@@ -13,6 +13,7 @@ export interface DirectorySeed {
   users: DemoUser[];
   usersDatabase?: string;
   mainDatabase?: string;
+  appsDatabase?: string;
 }
 
 /** The API key a demo user gets (`Authorization: ApiKey <username>:<key>`). */
@@ -25,13 +26,38 @@ export async function seedDirectory(seed: DirectorySeed): Promise<number> {
   const couch = new Couch(seed.couchUrl);
   const usersDb = seed.usersDatabase ?? 'commcarehq__users';
   const mainDb = seed.mainDatabase ?? 'commcarehq';
+  const appsDb = seed.appsDatabase ?? 'commcarehq__apps';
   await couch.ensureDatabase(usersDb);
   await couch.ensureDatabase(mainDb);
+  await couch.ensureDatabase(appsDb);
   let written = 0;
   const put = async (db: string, doc: { _id: string } & Record<string, unknown>) => {
     if (await couch.putIfMissing(db, doc)) written++;
   };
   await put(mainDb, { _id: `domain-${seed.domain}`, doc_type: 'Domain', name: seed.domain, is_active: true });
+  await put(appsDb, {
+    _id: `${seed.domain}-app`,
+    doc_type: 'Application',
+    domain: seed.domain,
+    name: 'Household health',
+    version: 12,
+    is_released: true,
+    modules: [
+      {
+        name: 'Households',
+        case_type: 'household',
+        forms: [{ xmlns: demoXmlns.registration, name: 'Household registration' }],
+      },
+      {
+        name: 'Members',
+        case_type: 'member',
+        forms: [
+          { xmlns: demoXmlns.followup, name: 'Follow-up visit' },
+          { xmlns: demoXmlns.close, name: 'Close member' },
+        ],
+      },
+    ],
+  });
   for (const [i, village] of demoVillages.entries()) {
     await put(mainDb, {
       _id: `${seed.domain}-loc-${i + 1}`,

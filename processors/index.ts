@@ -1,6 +1,7 @@
 // Every processor component, in one array the CLI hands to the registry.
 import type { ComponentSpec } from '../runtime/contract/index.js';
+import { conformProcessor } from './conform/conform-processor.js';
 import { noopProcessor } from './noop/noop-processor.js';
 import { ucrStage } from './ucr-stage/ucr-stage.js';
 
-export const processors: readonly ComponentSpec[] = [noopProcessor, ucrStage] as const;
+export const processors: readonly ComponentSpec[] = [noopProcessor, conformProcessor, ucrStage] as const;

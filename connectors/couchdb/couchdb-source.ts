@@ -28,6 +28,8 @@ export const defaultTopicByDocType: Readonly<Record<string, string>> = Object.fr
   Application: 'apps',
   LinkedApplication: 'apps',
   Domain: 'domains',
+  Location: 'locations',
+  SQLLocation: 'locations',
   DataSourceConfiguration: 'configs',
   ReportConfiguration: 'configs',
   ExportInstance: 'configs',
