@@ -97,7 +97,11 @@ async function main(): Promise<number> {
       results[scenario.name] = await scenario.run(options);
       log(`== ${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      const message = isUnavailable(error)
+        ? (error as Error).message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
       errors[scenario.name] = { message, unavailable: isUnavailable(error) };
       console.error(
         `== ${scenario.name} ERROR${isUnavailable(error) ? ' (cannot run yet)' : ''}: ${message}`,

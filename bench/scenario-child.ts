@@ -29,7 +29,12 @@ try {
 } catch (error) {
   report = {
     ok: false,
-    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    // Something missing is said in one line; anything else keeps its stack.
+    error: isUnavailable(error)
+      ? (error as Error).message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error),
     unavailable: isUnavailable(error),
   };
 }

@@ -1,0 +1,50 @@
+import { parseDocument } from 'yaml';
+
+export interface PipelineRename {
+  /** The pipeline's name this run; also its consumer group and dead-letter topic prefix. */
+  name: string;
+  /** Topic names this run, by the name the file uses (`forms` → `bench_ingest_ab12.forms`). */
+  topics: Readonly<Record<string, string>>;
+  /** Folder of this run's UCR data source configurations, for every `ucr-postgres` sink. */
+  ucrConfigFolder?: string;
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A shipped pipeline file made safe to run beside other runs: its own name and consumer group,
+ * its own topics (`${FORMS_TOPIC:-forms}` style defaults are resolved to the run's topic first),
+ * its own dead-letter topic, and the run's UCR config folder (read once, no polling). Everything
+ * else is kept as written, comments included. Throws when the file is not a pipeline mapping.
+ */
+export function preparePipeline(text: string, rename: PipelineRename): string {
+  const withTopics = text.replace(
+    /\$\{([A-Z0-9_]+):-([^}]*)\}/g,
+    (whole, _name: string, fallback: string) => rename.topics[fallback] ?? whole,
+  );
+  const document = parseDocument(withTopics);
+  const pipeline: unknown = document.toJS();
+  if (!isMap(pipeline)) throw new Error('the pipeline file is not a mapping');
+  document.set('name', rename.name);
+  const source = pipeline.source;
+  if (isMap(source) && source.type === 'kafka') {
+    document.setIn(['source', 'group'], rename.name);
+    if (Array.isArray(source.topics))
+      document.setIn(
+        ['source', 'topics'],
+        (source.topics as unknown[]).map((topic) =>
+          typeof topic === 'string' ? (rename.topics[topic] ?? topic) : topic,
+        ),
+      );
+  }
+  if (isMap(pipeline.deadLetter) && typeof pipeline.deadLetter.topic === 'string')
+    document.setIn(['deadLetter', 'topic'], `${rename.name}.dead-letter`);
+  if (rename.ucrConfigFolder && isMap(pipeline.sinks))
+    for (const [key, sink] of Object.entries(pipeline.sinks)) {
+      if (!isMap(sink) || sink.type !== 'ucr-postgres') continue;
+      document.setIn(['sinks', key, 'configFolder'], rename.ucrConfigFolder);
+      document.setIn(['sinks', key, 'configPollMs'], 0);
+    }
+  return document.toString();
+}
