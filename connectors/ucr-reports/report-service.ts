@@ -53,6 +53,8 @@ export interface ReportService {
    * the handler still serves the valid ones.
    */
   load(): Promise<readonly string[]>;
+  /** Reads the configuration files again (new, changed and removed reports), as `load` does. */
+  reload(): Promise<readonly string[]>;
 }
 
 const reportUrl = /^\/a\/([^/]+)\/reports\/([^/]+)\/data\/?$/;
@@ -295,6 +297,12 @@ export function createReportService(options: ReportServiceOptions): ReportServic
       const { reports, error } = await loaded();
       if (error) throw error;
       return [...reports.keys()];
+    },
+
+    reload() {
+      loading = null;
+      compiled.clear();
+      return this.load();
     },
 
     async handleReportRequest(req, res) {

@@ -69,11 +69,42 @@ describe('compileReportExpression', () => {
         message: expect.stringMatching(/expected one of eq\|not_eq/) as string,
       },
     ]);
-    expect(compile({ type: 'evaluator', statement: 'a' }).issues).toEqual([
+    expect(compile({ type: 'related_doc', related_doc_type: 'CommCareCase' }).issues).toEqual([
       {
         path: '$.columns[0].expression.type',
-        message: expect.stringMatching(/"evaluator" is not supported/) as string,
+        message: expect.stringMatching(/"related_doc" is not supported/) as string,
       },
     ]);
+    expect(compile({ type: 'evaluator', statement: 'len(a)' }).issues).toEqual([
+      {
+        path: '$.columns[0].expression.statement',
+        message: expect.stringMatching(
+          /function calls are not supported \(len\); .*arithmetic only/,
+        ) as string,
+      },
+    ]);
+    expect(compile({ type: 'evaluator', statement: 'a ** 2' }).issues[0]!.message).toMatch(/\*\* is refused/);
+  });
+
+  it("evaluates arithmetic statements with Python's operators, null on type errors and division by zero", () => {
+    const { expression, issues } = compile({
+      type: 'evaluator',
+      statement: '(taken / doses) * 100 + -(a // 2) + a % 3',
+      context_variables: {
+        taken: { type: 'property_name', property_name: 'taken' },
+        doses: { type: 'property_name', property_name: 'doses' },
+        a: -7,
+      },
+    });
+    expect(issues).toEqual([]);
+    // 1/4*100 = 25; -7 // 2 = -4, negated 4; -7 % 3 = 2.
+    expect(expression({ taken: 1, doses: 4 })).toBe(31);
+    expect(expression({ taken: 1, doses: 0 })).toBeNull();
+    expect(expression({ taken: 'x', doses: 4 })).toBeNull();
+  });
+
+  it('uses the row as variables without context_variables, and truncates for datatype integer', () => {
+    const { expression } = compile({ type: 'evaluator', statement: 'n * 10 / 3', datatype: 'integer' });
+    expect(expression({ n: 2 })).toBe(6);
   });
 });

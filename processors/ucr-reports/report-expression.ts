@@ -1,18 +1,20 @@
 /**
  * Expression columns (§11: computed on each report row after the query). Only the expressions that
  * need nothing but the row are accepted: `property_name`, `constant` (or a bare literal) and
- * `conditional` with `boolean_expression`/`and`/`or`/`not` tests. Anything else is refused when the
+ * `conditional` with `boolean_expression`/`and`/`or`/`not` tests, and `evaluator` statements of
+ * arithmetic only (see row-arithmetic.ts). Anything else is refused when the
  * configuration is read, with the path and the list of supported types, never at request time.
  */
 import type { ReportConfigIssue } from './report-config-error.js';
 import { jsonPath } from './report-config-error.js';
+import { parseArithmetic } from './row-arithmetic.js';
 
 /** A report row keyed by column id, values as the query returned them (numbers, strings, null). */
 export type ReportRowData = Readonly<Record<string, unknown>>;
 export type RowExpression = (row: ReportRowData) => unknown;
 type RowFilter = (row: ReportRowData) => boolean;
 
-const supportedExpressions = 'property_name, constant, conditional';
+const supportedExpressions = 'property_name, constant, conditional, evaluator (arithmetic only)';
 const supportedFilters = 'boolean_expression, and, or, not';
 const operators = ['eq', 'not_eq', 'in', 'lt', 'lte', 'gt', 'gte'] as const;
 
@@ -148,6 +150,43 @@ export function compileReportExpression(
         issues,
       );
       return (row) => (test(row) ? whenTrue(row) : whenFalse(row));
+    }
+    case 'evaluator': {
+      const statement =
+        typeof spec.statement === 'string' ? parseArithmetic(spec.statement) : 'expected a statement string';
+      if (typeof statement === 'string') {
+        issues.push({
+          path: jsonPath([...path, 'statement']),
+          message: `${statement}; report expression columns accept arithmetic only (numbers, names, ( ), + - * / // %)`,
+        });
+        return () => null;
+      }
+      const truncate = spec.datatype === 'integer' || spec.datatype === 'small_integer';
+      let variables: (row: ReportRowData) => Record<string, unknown>;
+      if (
+        spec.context_variables === undefined ||
+        (isObject(spec.context_variables) && Object.keys(spec.context_variables).length === 0)
+      ) {
+        // As in CommCare: without context_variables the item's own keys are the variables.
+        variables = (row) => row;
+      } else if (isObject(spec.context_variables)) {
+        const compiled = Object.entries(spec.context_variables).map(
+          ([name, variable]) =>
+            [name, compileReportExpression(variable, [...path, 'context_variables', name], issues)] as const,
+        );
+        variables = (row) =>
+          Object.fromEntries(compiled.map(([name, expression]) => [name, expression(row)]));
+      } else {
+        issues.push({
+          path: jsonPath([...path, 'context_variables']),
+          message: 'expected an object of name -> expression',
+        });
+        return () => null;
+      }
+      return (row) => {
+        const value = statement.evaluate(variables(row));
+        return value !== null && truncate ? Math.trunc(value) : value;
+      };
     }
     default:
       issues.push({

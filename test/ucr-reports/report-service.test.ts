@@ -473,6 +473,36 @@ describe('report service', () => {
     ]);
   });
 
+  it('keeps the first row per DISTINCT ON group in sort order', async () => {
+    await writeFile(
+      join(reportsDir, 'latest.json'),
+      JSON.stringify({
+        _id: 'latest',
+        domain,
+        config_id: 'visits',
+        aggregation_columns: ['village', 'opened'],
+        columns: [
+          { type: 'field', field: 'village', column_id: 'village', aggregation: 'simple' },
+          { type: 'field', field: 'opened_on', column_id: 'opened', aggregation: 'simple' },
+          { type: 'field', field: 'household_size', column_id: 'size', aggregation: 'sum' },
+        ],
+        sort_expression: [
+          { field: 'village', order: 'ASC' },
+          { field: 'opened', order: 'DESC' },
+        ],
+        distinct_on: ['village'],
+      }),
+    );
+    await expect(service.reload()).rejects.toThrow(/broken\.json/);
+    const { body } = await getJson(url('latest', 'limit=3'));
+    expect(body.rows).toEqual([
+      { village: 'Alpha', opened: '2024-01-20', size: 6 },
+      { village: 'Beta', opened: '2024-02-28', size: 3 },
+      { village: 'Gamma, "the far one"', opened: '2024-03-15', size: 5 },
+    ]);
+    expect(body.total_records).toBe(4);
+  });
+
   it('keeps SQL in filter values inert', async () => {
     const attack = "Alpha') OR 1=1; DROP TABLE visits; --";
     const { status, body } = await getJson(

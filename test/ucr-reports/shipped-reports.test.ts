@@ -95,7 +95,7 @@ beforeAll(async () => {
     const raw = JSON.parse(await readFile(join(ucrDir, file), 'utf8')) as {
       config?: Record<string, unknown>;
     };
-    const config = raw.config ?? (raw as Record<string, unknown>);
+    const config = raw.config ?? raw;
     const tableId = config.table_id as string;
     if (!(tableId in rows)) continue;
     const columns = compileDataSource({ ...config, domain }, { path: file }).columns;
