@@ -1,32 +1,41 @@
 /**
- * `tributary demo`: brings the local stack up, registers the topic schemas, publishes a few case
- * changes as Avro, runs the shipped cases-to-postgres pipeline until the table is current, and
- * shows the rows. Later issues extend it to the submission → UCR flow.
+ * `tributary demo`: brings the local stack up, registers the topic schemas, seeds the demo domain
+ * in CouchDB, runs the receiver with the relay, CouchDB and case-table pipelines in this process,
+ * submits a few hundred generated forms, and shows what reached each topic and table.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createAvroSerde } from '../connectors/kafka/avro-serde.js';
-import { defaultKafkaLibrary, kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
+import type { Admin } from '../connectors/kafka/kafka-client.js';
+import { defaultKafkaLibrary, kafkaClient } from '../connectors/kafka/kafka-resources.js';
+import { startReceiverService } from '../connectors/submission/receiver-service.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
 import { loadPipelineFile } from '../runtime/config/index.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { createLogger } from '../runtime/telemetry/logger.js';
-import { caseSchema } from '../schemas/generated/index.js';
 import { loadSchemaCatalog } from '../schemas/tools/schema-catalog.js';
 import { registerSchemas } from '../schemas/tools/schema-register.js';
-import { demoCases } from './demo-cases.js';
+import { postGenerated } from './commands/submit.js';
+import { demoUsers } from './demo-application.js';
+import { seedDirectory } from './demo-directory.js';
+import { SubmissionClient } from './submission-client.js';
 import { formatProbeTable, formatTable } from './format.js';
 import { PipelineHost } from './pipeline-host.js';
 import { probeEndpoints } from './probe-endpoints.js';
 import { registry } from './registry.js';
-import { declaredTopics, ensureTopics } from './topics.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const pipelineFile = `${repoRoot}pipelines/examples/cases-to-postgres.yaml`;
-const table = 'tributary_views.cases';
+const demoPipelines = [
+  'pipelines/examples/submissions-to-kafka.yaml',
+  'pipelines/examples/couchdb-to-kafka.yaml',
+  'pipelines/examples/cases-to-postgres.yaml',
+];
+const casesTable = 'tributary_views.cases';
+const domain = 'demo';
+const submissions = 300;
+const demoTopics = ['forms', 'cases', 'users', 'groups', 'locations', 'apps', 'domains', 'configs'] as const;
 
 export async function demo(): Promise<number> {
   const stackScript = `${repoRoot}deploy/local/stack.sh`;
@@ -60,58 +69,131 @@ export async function demo(): Promise<number> {
   );
   if (outcomes.some((o) => o.status !== 'new' && o.status !== 'existing')) return 1;
 
-  const loaded = await loadPipelineFile(pipelineFile, registry);
-  if (!loaded.ok) throw new Error(`the shipped pipeline ${pipelineFile} is invalid`);
+  const plans = [];
+  for (const file of demoPipelines) {
+    const loaded = await loadPipelineFile(`${repoRoot}${file}`, registry);
+    if (!loaded.ok) throw new Error(`the shipped pipeline ${file} is invalid`);
+    plans.push(loaded.plan);
+  }
   const resources = new ResourcePool();
   const brokers = [...endpoints.KAFKA_BROKERS];
-  const host = new PipelineHost(createLogger({ level: 'warn' }), { defaultMetrics: false });
-  try {
-    const admin = await (await kafkaClient(resources, defaultKafkaLibrary, brokers)).admin();
-    await ensureTopics(admin, declaredTopics(loaded.plan)).finally(() => admin.close());
-    const cases = demoCases(24);
-    const serde = createAvroSerde({ subject: 'cases-value', schema: caseSchema }, schemaRegistry);
-    const producer = await kafkaProducer(resources, defaultKafkaLibrary, brokers);
-    await producer.send(
-      'cases',
-      await Promise.all(cases.map(async (c) => ({ key: c.doc_id, value: await serde.encode(c) }))),
-    );
-    console.log(
-      `\n4. Published ${cases.length} case changes (${cases.length / 2} cases, 2 versions each) to the cases topic as Avro.`,
-    );
+  const logger = createLogger({ level: 'warn' });
+  const host = new PipelineHost(logger, { defaultMetrics: false });
+  const users = demoUsers(12, domain);
+  console.log(
+    `\n4. Seeding CouchDB with domain '${domain}', ${users.length} mobile users, their groups, locations and application…`,
+  );
+  const written = await seedDirectory({ couchUrl: endpoints.COUCHDB_URL, domain, users });
+  console.log(written ? `   ${written} documents written.` : '   Already there from an earlier run.');
 
-    console.log(`\n5. Running pipelines/examples/cases-to-postgres.yaml until ${table} is current…`);
-    await host.start([loaded.plan]);
-    const db = await postgresPool(resources, endpoints.DATABASE_URL);
-    const deadline = Date.now() + 60_000;
-    let rows: { case_id: string; version: bigint; case_type: string; name: string; closed: boolean }[] = [];
-    while (Date.now() < deadline) {
-      rows = await db
-        .any<(typeof rows)[number]>(
-          `SELECT case_id, version, doc->>'case_type' AS case_type, doc->>'name' AS name, (doc->>'closed')::boolean AS closed
-           FROM ${table} WHERE case_id LIKE 'demo-case-%' ORDER BY case_id`,
-        )
-        .catch(() => []);
-      if (rows.length === cases.length / 2 && rows.every((r) => r.version === 2n)) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  const admin = await (await kafkaClient(resources, defaultKafkaLibrary, brokers)).admin();
+  const before = await topicEnds(admin, demoTopics).catch(() => new Map<string, bigint>());
+  const receiver = await startReceiverService({
+    endpoints,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+    blobs: 's3',
+    maxBodyBytes: 50 * 1024 * 1024,
+  });
+  try {
+    console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
+    for (const plan of plans) console.log(`   ${plan.file.replace(repoRoot, '')}  (${plan.name})`);
+    await host.start(plans);
+
+    const client = new SubmissionClient(receiver.url, 8);
+    const summary = await postGenerated(client, {
+      domain,
+      count: submissions,
+      concurrency: 8,
+      seed: Date.now() % 100_000,
+      users,
+    });
+    client.close();
     console.log(
-      `\n${formatTable(
-        ['CASE', 'VERSION', 'TYPE', 'NAME', 'CLOSED'],
-        rows.slice(0, 8).map((r) => [r.case_id, String(r.version), r.case_type, r.name, String(r.closed)]),
-      )}`,
+      `\n6. Submitted ${summary.submitted} generated forms (registrations, follow-up visits, closings) as ${users.length} users:` +
+        `\n   ${summary.acknowledged} acknowledged (201), ${summary.refused} refused; ${summary.perSecond} forms/s,` +
+        ` latency p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms.`,
     );
-    console.log(`… ${rows.length} rows in ${table}, every one at its latest version.`);
+    if (summary.refused) console.log(`   First refusal: ${summary.firstRefusal}`);
+
+    const db = await postgresPool(resources, endpoints.DATABASE_URL);
+    const drained = await waitFor(
+      async () => (await db.one<{ n: bigint }>('SELECT count(*) AS n FROM tributary_outbox')).n === 0n,
+      60_000,
+    );
+    const after = await topicEnds(admin, demoTopics);
+    console.log(
+      `\n7. What reached each topic (Avro change events keyed by document id)${drained ? '' : ' — the outbox is still draining'}:\n`,
+    );
+    console.log(
+      formatTable(
+        ['TOPIC', 'THIS RUN', 'TOTAL'],
+        demoTopics.map((topic) => [
+          topic,
+          String((after.get(topic) ?? 0n) - (before.get(topic) ?? 0n)),
+          String(after.get(topic) ?? 0n),
+        ]),
+      ),
+    );
+    await waitFor(async () => {
+      const n = await db
+        .one<{ n: bigint }>(`SELECT count(*) AS n FROM ${casesTable}`)
+        .catch(() => ({ n: 0n }));
+      return n.n > 0n;
+    }, 30_000);
+    const rows = await db
+      .any<{ case_id: string; version: bigint; case_type: string; name: string; closed: boolean }>(
+        `SELECT case_id, version, doc->>'case_type' AS case_type, doc->>'name' AS name, (doc->>'closed')::boolean AS closed
+         FROM ${casesTable} WHERE doc->>'domain' = $1 ORDER BY version DESC, case_id LIMIT 6`,
+        [domain],
+      )
+      .catch(() => []);
+    console.log(
+      `\n8. Cases as pipelines/examples/cases-to-postgres.yaml keeps them in ${casesTable} (most changed first):\n`,
+    );
+    console.log(
+      formatTable(
+        ['CASE', 'VERSION', 'TYPE', 'NAME', 'CLOSED'],
+        rows.map((r) => [r.case_id, String(r.version), r.case_type, r.name, String(r.closed)]),
+      ),
+    );
   } finally {
+    await admin.close();
+    await receiver.close();
     await host.stop();
     await resources.close();
   }
+  // The user who filled connectors/submission/fixtures/demo-registration.xml.
+  const user = users[7]!;
   console.log(`
-Next steps:
-  npm run tributary -- status pipelines/examples/cases-to-postgres.yaml   consumer group, lag, dead letters
-  npm run tributary -- docs                                              every component and its options
-  npm test                                                               the whole suite against the real stack
-
-As the next issues land, this demo will submit XForms to the receiver (POST /a/demo/receiver), show the
-forms and cases they produce, and print the report rows the UCR pipeline materialises.`);
+Try it yourself (the receiver: npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml --blobs s3):
+  curl -u ${user.username}@${domain}.commcarehq.org:${user.password} -H 'Content-Type: text/xml' \\
+       --data-binary @connectors/submission/fixtures/demo-registration.xml http://127.0.0.1:8000/a/${domain}/receiver
+  npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
+  npm run tributary -- docs                                                  every component and its options
+  npm test                                                                   the whole suite against the real stack`);
   return 0;
+}
+
+/** The end offset summed over partitions, per topic (0 for a topic that does not exist yet). */
+async function topicEnds(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const topic of topics) {
+    const offsets = await admin.topicOffsets(topic).catch(() => []);
+    ends.set(
+      topic,
+      offsets.reduce((sum, o) => sum + BigInt(o.high), 0n),
+    );
+  }
+  return ends;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
