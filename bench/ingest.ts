@@ -78,13 +78,17 @@ interface Timed {
   /** The same from the process start. */
   documentsPerSecondWithStartup: number;
   startupSeconds: number;
+  /** Documents committed inside the timed window. */
+  steadyDocuments: number;
   peakRssKiB: Map<number, number>;
   rootPid: number;
 }
 
 /**
  * Polls the group's committed offsets on both topics until they reach the end; the rate counts
- * only what was committed after the first commit was seen.
+ * only what was committed after the first commit seen once the group has all its `members`
+ * (with 2 workers, the first one's head start and the rebalance when the second joins are left
+ * out, as the group join is: the figure is the sustained rate of N workers).
  */
 async function timeCommits(
   admin: Admin,
@@ -95,8 +99,10 @@ async function timeCommits(
   startedMs: number,
   proc: ChildProcess,
   timeoutMs: number,
+  members: number,
 ): Promise<Omit<Timed, 'peakRssKiB' | 'rootPid'>> {
   let first: { at: number; committed: number } | undefined;
+  let complete = members <= 1;
   let exited: string | undefined;
   proc.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
   for (;;) {
@@ -106,9 +112,15 @@ async function timeCommits(
         const end = ends.get(`${topic}:${partition}`) ?? 0n;
         committed += offset === '-1' ? 0n : BigInt(offset) > end ? end : BigInt(offset);
       }
+    if (!complete) {
+      const description = await admin.describeGroup(group).catch(() => undefined);
+      complete =
+        description?.state === 'Stable' &&
+        description.members.filter((m) => m.assignments.length).length >= members;
+    }
     const now = performance.now();
     const done = Number(committed);
-    if (done > 0 && !first) first = { at: now, committed: done };
+    if (done > 0 && complete && !first) first = { at: now, committed: done };
     if (done >= total) {
       const steady = first && now > first.at ? (total - first.committed) / ((now - first.at) / 1000) : 0;
       const withStartup = total / ((now - startedMs) / 1000);
@@ -116,6 +128,7 @@ async function timeCommits(
         documentsPerSecond: steady || withStartup,
         documentsPerSecondWithStartup: withStartup,
         startupSeconds: ((first?.at ?? now) - startedMs) / 1000,
+        steadyDocuments: steady ? total - first!.committed : total,
       };
     }
     if (exited) throw new Error(`${group}: the process ${exited} with ${done}/${total} documents committed`);
@@ -288,6 +301,7 @@ export async function ingestScenario(options: {
     const rates: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const withStartup: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const startup: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
+    const steadyDocuments: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const rss: Record<string, number> = {};
     const rowsWritten: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const noteRss = (role: string, kib: number | undefined) => {
@@ -371,6 +385,7 @@ export async function ingestScenario(options: {
             startedMs,
             proc,
             timeoutMs,
+            side === 'pipeline2' ? 2 : 1,
           );
         } catch (error) {
           await stopProcess(proc, (await watch.stop()).keys());
@@ -381,6 +396,7 @@ export async function ingestScenario(options: {
         rates[side].push(timed.documentsPerSecond);
         withStartup[side].push(timed.documentsPerSecondWithStartup);
         startup[side].push(timed.startupSeconds);
+        steadyDocuments[side].push(timed.steadyDocuments);
         // A pipeline's tables may still be building (no view yet): its physical tables hold the rows either way.
         if (side !== 'bare') tables = await ucrTables(pool, domain, ds.tableIds);
         rowsWritten[side].push(await countRows(pool, tables).catch(() => -1));
@@ -452,6 +468,7 @@ export async function ingestScenario(options: {
       },
       details: {
         rowsWritten,
+        steadyDocuments,
         ...(mismatched.length
           ? { warning: `row counts differ from the ${expectedRows} expected for: ${mismatched.join(', ')}` }
           : {}),
