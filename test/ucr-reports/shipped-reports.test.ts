@@ -92,10 +92,9 @@ beforeAll(async () => {
   await db.none('CREATE SCHEMA IF NOT EXISTS tributary_ucr');
   await db.none('CREATE SCHEMA $1:name', [schema]);
   for (const file of (await readdir(ucrDir)).filter((name) => name.endsWith('.json'))) {
-    const raw = JSON.parse(await readFile(join(ucrDir, file), 'utf8')) as {
-      config?: Record<string, unknown>;
-    };
-    const config = raw.config ?? raw;
+    const raw = JSON.parse(await readFile(join(ucrDir, file), 'utf8')) as Record<string, unknown>;
+    // A static data source wraps its configuration in {domains, config}.
+    const config = (raw.config ?? raw) as Record<string, unknown>;
     const tableId = config.table_id as string;
     if (!(tableId in rows)) continue;
     const columns = compileDataSource({ ...config, domain }, { path: file }).columns;
