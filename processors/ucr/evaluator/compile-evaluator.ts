@@ -138,7 +138,8 @@ function pyRound(value: unknown, digits: unknown): unknown {
     case 'integer': {
       const x = asInt(value, 'round()');
       if (!hasDigits || n >= 0) return x;
-      return new Decimal(x).toDecimalPlaces(n, Decimal.ROUND_HALF_EVEN).toNumber();
+      const unit = new Decimal(10).pow(-n);
+      return new Decimal(x).div(unit).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).times(unit).toNumber() + 0;
     }
     case 'float': {
       const x = value instanceof PyFloat ? value.value : (value as number);
