@@ -13,7 +13,7 @@ import { PipelineHost } from '../pipeline-host.js';
 import { loadPlans } from './run.js';
 
 export const serveUsage = `Usage: tributary serve [pipeline files…] [--port 8000] [--host 127.0.0.1] [--blobs s3|<folder>]
-                       [--max-body-mb 50] [--metrics-port 9464]
+                       [--max-body-mb 50] [--metrics-port 9464] [--outbox-table T] [--outbox-channel C]
 
 Runs the OpenRosa receiver: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive.
 Blobs (raw XML, attachments) go to the S3-API server with --blobs s3, else to a folder
@@ -35,6 +35,8 @@ export async function serveCommand(
         blobs: { type: 'string', default: '.tributary/blobs' },
         'max-body-mb': { type: 'string', default: '50' },
         'metrics-port': { type: 'string', default: process.env.TRIBUTARY_METRICS_PORT ?? '9464' },
+        'outbox-table': { type: 'string', default: process.env.OUTBOX_TABLE ?? 'tributary_outbox' },
+        'outbox-channel': { type: 'string', default: process.env.OUTBOX_CHANNEL ?? 'tributary_outbox' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -67,6 +69,8 @@ export async function serveCommand(
     blobs: values.blobs === 's3' ? 's3' : { folder: values.blobs },
     maxBodyBytes,
     handlers,
+    outboxTable: values['outbox-table'],
+    outboxChannel: values['outbox-channel'],
   });
   const telemetry =
     plans.length && metricsPort

@@ -1,0 +1,298 @@
+/**
+ * The `submission` scenario: generated forms of the demo application posted to the receiver (run
+ * as `tributary serve` with the relay pipeline, a child process) over keep-alive connections at
+ * concurrency 32 until every one is acknowledged; then the wait until the last change is on the
+ * forms and cases topics. Baseline in the same run: the same rows (form, cases, outbox) written by
+ * a bare pg-promise loop, one transaction per form, at the same concurrency, no HTTP, no parsing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { postGenerated } from '../cli/commands/submit.js';
+import { demoUsers, generateSubmissions, type DemoUser } from '../cli/demo-application.js';
+import { seedDirectory } from '../cli/demo-directory.js';
+import { SubmissionClient } from '../cli/submission-client.js';
+import { readEndpoints } from '../connectors/endpoints.js';
+import { defaultKafkaLibrary, kafkaClient } from '../connectors/kafka/kafka-resources.js';
+import { pgp } from '../connectors/postgres/postgres-pool.js';
+import { applyCaseBlocks } from '../connectors/submission/case-apply.js';
+import { caseIdsOf, extractCaseBlocks } from '../connectors/submission/case-blocks.js';
+import { parseXForm } from '../connectors/submission/xform-parse.js';
+import { ResourcePool } from '../runtime/engine/resources.js';
+import type { Case } from '../schemas/generated/index.js';
+import { watchPeakRss } from './peak-rss.js';
+import type { ScenarioResult } from './scenario-result.js';
+import { figure, ratioOf } from './spread.js';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const concurrency = 32;
+
+interface Options {
+  quick: boolean;
+  log: (line: string) => void;
+}
+
+export async function submissionScenario({ quick, log }: Options): Promise<ScenarioResult> {
+  const started = performance.now();
+  const count = Number(process.env.BENCH_SUBMISSIONS ?? (quick ? 1500 : 20_000));
+  const id = `bench_sub_${randomBytes(3).toString('hex')}`;
+  const domain = id.replace(/_/g, '-');
+  const endpoints = readEndpoints();
+  const users = demoUsers(16, domain);
+  await seedDirectory({ couchUrl: endpoints.COUCHDB_URL, domain, users });
+  const topics = { forms: `${id}.forms`, cases: `${id}.cases` };
+  const db = pgp({ connectionString: endpoints.DATABASE_URL, max: concurrency });
+  const resources = new ResourcePool();
+  try {
+    // The receiver, its relay in the same process, as an operator runs them.
+    const port = await freePort();
+    log(`submission: ${count} forms to a receiver on :${port} (domain ${domain})`);
+    const receiver = spawn(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'serve',
+        'pipelines/examples/submissions-to-kafka.yaml',
+        '--port',
+        String(port),
+        '--blobs',
+        's3',
+        '--metrics-port',
+        '0',
+        '--outbox-table',
+        `${id}.outbox`,
+        '--outbox-channel',
+        `${id}_outbox`,
+      ],
+      {
+        cwd: repositoryRoot,
+        env: {
+          ...process.env,
+          FORMS_TOPIC: topics.forms,
+          CASES_TOPIC: topics.cases,
+          OUTBOX_TABLE: `${id}.outbox`,
+          OUTBOX_CHANNEL: `${id}_outbox`,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    await db.none('CREATE SCHEMA IF NOT EXISTS $1:name', [id]);
+    const rss = watchPeakRss(receiver.pid!);
+    let summary;
+    let lastChangeSeconds: number;
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+      const client = new SubmissionClient(`http://127.0.0.1:${port}`, concurrency);
+      summary = await postGenerated(client, { domain, count, concurrency, seed: 7, users });
+      client.close();
+      const acknowledgedAt = performance.now();
+      if (summary.refused)
+        throw new Error(`the receiver refused ${summary.refused} forms: ${summary.firstRefusal}`);
+      const expected = expectedChanges(count, domain, users);
+      const admin = await (
+        await kafkaClient(resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS])
+      ).admin();
+      try {
+        for (;;) {
+          const onTopics = (await endOf(admin, topics.forms)) + (await endOf(admin, topics.cases));
+          if (onTopics >= expected) break;
+          if (performance.now() - acknowledgedAt > 600_000)
+            throw new Error(`only ${onTopics} of ${expected} changes reached the topics`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await admin.close();
+      }
+      lastChangeSeconds = (performance.now() - acknowledgedAt) / 1000;
+    } finally {
+      await stop(receiver);
+    }
+    const receiverRss = await rss.stop();
+
+    log('submission: baseline, the same rows through a bare pg-promise loop');
+    const bare = await bareInserts(db, id, count, domain, users);
+    const receiverRate = summary.perSecond;
+    return {
+      scenario: 'submission',
+      figures: {
+        'receiver.submissionsPerSecond': figure([receiverRate], 'submissions/s'),
+        'receiver.p50Ms': figure([summary.latencyMs.p50], 'ms'),
+        'receiver.p95Ms': figure([summary.latencyMs.p95], 'ms'),
+        'receiver.p99Ms': figure([summary.latencyMs.p99], 'ms'),
+        'receiver.lastChangeOnTopicSeconds': figure([lastChangeSeconds], 's'),
+        'bare.submissionsPerSecond': figure([bare.perSecond], 'submissions/s'),
+        'bare.p99Ms': figure([bare.p99Ms], 'ms'),
+      },
+      ratios: {
+        'receiver/bare': ratioOf(
+          [receiverRate],
+          [bare.perSecond],
+          'receiver.submissionsPerSecond',
+          'bare.submissionsPerSecond',
+        ),
+      },
+      peakRssMiB: { receiver: Math.round(Math.max(0, ...receiverRss.values()) / 1024) },
+      headline: ['receiver.submissionsPerSecond', 'receiver.p99Ms', 'bare.submissionsPerSecond'],
+      seconds: (performance.now() - started) / 1000,
+      setup: { submissions: count, concurrency, users: users.length, blobs: 's3', relay: 'same process' },
+    };
+  } finally {
+    await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [id]).catch(() => undefined);
+    await db.$pool.end();
+    await resources.close();
+  }
+}
+
+/** How many change events the run puts on the topics: one per form, one per case a form touches. */
+function expectedChanges(count: number, domain: string, users: DemoUser[]): number {
+  const forms = generateSubmissions({ domain, users, seed: 7 });
+  let changes = 0;
+  for (let i = 0; i < count; i++) changes += 1 + forms.next().value.caseIds.length;
+  return changes;
+}
+
+/**
+ * The rows the receiver writes for the same forms, computed before timing (parsing and case logic
+ * are not what the baseline measures), then written with pg-promise: one transaction per form with
+ * the form, its cases (locked first) and its outbox rows.
+ */
+async function bareInserts(
+  db: ReturnType<typeof pgp>,
+  schema: string,
+  count: number,
+  domain: string,
+  users: DemoUser[],
+): Promise<{ perSecond: number; p99Ms: number }> {
+  await db.none(
+    `
+    CREATE TABLE $1:name.forms (form_id text PRIMARY KEY, domain text, xmlns text, state text, version bigint, event jsonb);
+    CREATE TABLE $1:name.cases (case_id text PRIMARY KEY, domain text, case_type text, version bigint, event jsonb);
+    CREATE TABLE $1:name.bare_outbox (id bigserial PRIMARY KEY, topic text, doc_id text, version bigint, payload jsonb)`,
+    [schema],
+  );
+  const forms = generateSubmissions({ domain, users, seed: 7 });
+  const state = new Map<string, Case>();
+  const work: { form: Record<string, unknown>; cases: Case[] }[] = [];
+  for (let i = 0; i < count; i++) {
+    const submission = forms.next().value;
+    const parsed = parseXForm(submission.xml);
+    const blocks = extractCaseBlocks(parsed.root);
+    const applied = applyCaseBlocks(state, blocks, {
+      domain,
+      formId: submission.formId,
+      serverNowMs: Date.now(),
+      formUserId: parsed.metadata.userID,
+      formTimeEndMs: null,
+    });
+    if (!applied.ok) throw applied.error;
+    for (const [caseId, next] of applied.cases) state.set(caseId, next);
+    const form = {
+      doc_id: submission.formId,
+      xmlns: parsed.xmlns,
+      version: 1,
+      case_ids: caseIdsOf(blocks),
+      form: parsed.form,
+    };
+    work.push({ form, cases: [...applied.cases.values()] });
+  }
+  const latencies: number[] = [];
+  let next = 0;
+  const begun = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const item = work[next++];
+        if (!item) return;
+        const t0 = performance.now();
+        await db.tx(async (t) => {
+          const ids = item.cases.map((c) => c.doc_id).sort();
+          if (ids.length)
+            await t.any('SELECT case_id FROM $1:name.cases WHERE case_id IN ($2:csv) FOR UPDATE', [
+              schema,
+              ids,
+            ]);
+          await t.none('INSERT INTO $1:name.forms VALUES ($2, $3, $4, $5, 1, $6:json)', [
+            schema,
+            item.form.doc_id,
+            domain,
+            item.form.xmlns,
+            'normal',
+            item.form,
+          ]);
+          for (const c of item.cases) {
+            await t.none(
+              `INSERT INTO $1:name.cases VALUES ($2, $3, $4, $5, $6:json)
+               ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, event = excluded.event`,
+              [schema, c.doc_id, domain, c.case_type, c.version, c],
+            );
+          }
+          const rows = [
+            { topic: 'forms', doc_id: item.form.doc_id, version: 1, payload: JSON.stringify(item.form) },
+            ...item.cases.map((c) => ({
+              topic: 'cases',
+              doc_id: c.doc_id,
+              version: c.version,
+              payload: JSON.stringify(c),
+            })),
+          ];
+          await t.none(
+            pgp.helpers.insert(
+              rows,
+              ['topic', 'doc_id', 'version', 'payload'],
+              new pgp.helpers.TableName({ schema, table: 'bare_outbox' }),
+            ),
+          );
+        });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - begun) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: Math.round((count / seconds) * 10) / 10,
+    p99Ms: Math.round((latencies[Math.floor(latencies.length * 0.99)] ?? 0) * 10) / 10,
+  };
+}
+
+async function endOf(
+  admin: { topicOffsets(topic: string): Promise<{ high: string }[]> },
+  topic: string,
+): Promise<number> {
+  const offsets = await admin.topicOffsets(topic).catch(() => []);
+  return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
