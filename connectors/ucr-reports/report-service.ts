@@ -46,15 +46,15 @@ export interface ReportService {
    * Answers a report request and resolves true, or resolves false without touching `res` when the
    * URL is not a report URL. Never rejects: user input gets 400/404, a view not built yet 503.
    */
-  handleReportRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  readonly handleReportRequest: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /**
    * Reads the configuration files (once; later calls reuse the result) and resolves the ids of the
    * usable reports. Rejects with `ReportConfigError` naming the file and path when a file is invalid;
    * the handler still serves the valid ones.
    */
-  load(): Promise<readonly string[]>;
+  readonly load: () => Promise<readonly string[]>;
   /** Reads the configuration files again (new, changed and removed reports), as `load` does. */
-  reload(): Promise<readonly string[]>;
+  readonly reload: () => Promise<readonly string[]>;
 }
 
 const reportUrl = /^\/a\/([^/]+)\/reports\/([^/]+)\/data\/?$/;
@@ -292,20 +292,23 @@ export function createReportService(options: ReportServiceOptions): ReportServic
     res.end(head ? undefined : body);
   }
 
-  return {
-    load: async () => {
-      const { reports, error } = await loaded();
-      if (error) throw error;
-      return [...reports.keys()];
-    },
+  const load = async (): Promise<readonly string[]> => {
+    const { reports, error } = await loaded();
+    if (error) throw error;
+    return [...reports.keys()];
+  };
 
-    reload() {
+  // Arrow functions: the server can take them unbound (`handlers: [reports.handleReportRequest]`).
+  return {
+    load,
+
+    reload: () => {
       loading = null;
       compiled.clear();
-      return this.load();
+      return load();
     },
 
-    async handleReportRequest(req, res) {
+    handleReportRequest: async (req, res) => {
       let url: URL;
       try {
         url = new URL(req.url ?? '/', 'http://localhost');

@@ -124,7 +124,9 @@ beforeAll(async () => {
     await writeFile(join(reportsDir, file), JSON.stringify({ ...report, domain }));
   }
   const service = createReportService({ db, reportsDir });
-  server = createServer((req, res) => void service.handleReportRequest(req, res));
+  // Unbound, as a server's handler list holds it.
+  const handle = service.handleReportRequest;
+  server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
