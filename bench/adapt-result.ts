@@ -39,10 +39,11 @@ const settingsKeys = new Set(['setup', 'measurement', 'delivery', 'profiles', 'c
 export function adaptResult(scenario: string, output: unknown, seconds: number): ScenarioResult {
   if (isObject(output) && isObject(output.figures) && isObject(output.ratios))
     return {
-      scenario,
       peakRssMiB: {},
-      seconds,
       ...(output as Partial<ScenarioResult>),
+      // The registered name, whatever the module calls itself; seconds readable.
+      scenario,
+      seconds: round3(typeof output.seconds === 'number' ? output.seconds : seconds),
     } as ScenarioResult;
   const figures: Record<string, Figure> = {};
   const ratios: Record<string, Ratio> = {};

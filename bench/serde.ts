@@ -95,15 +95,15 @@ async function measureDocuments(
   };
 }
 
-/** Avro vs JSON, forms then cases; `quick` takes 5 rounds of 100 ms per contender instead of 300 ms. */
+/** Avro vs JSON, forms then cases: 9 rounds of 300 ms per contender, 7 of 150 ms with `quick`. */
 export async function serdeScenario(options: {
   quick: boolean;
   log: (line: string) => void;
 }): Promise<ScenarioResult> {
   const started = performance.now();
   const measureOptions: MeasureOptions = {
-    roundMs: Number(process.env.BENCH_ROUND_MS ?? (options.quick ? 100 : 300)),
-    rounds: 5,
+    roundMs: Number(process.env.BENCH_ROUND_MS ?? (options.quick ? 150 : 300)),
+    rounds: options.quick ? 7 : 9,
   };
   const { registry, description } = await pickRegistry();
   options.log(`serde: registry ${description}`);
