@@ -6,7 +6,7 @@ import { docsCommand } from './commands/docs.js';
 import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './commands/ops.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
-import { submitCommand } from './commands/submit.js';
+import { seedDemoCommand, submitCommand } from './commands/submit.js';
 import { validateCommand } from './commands/validate.js';
 import { demo } from './demo.js';
 import { formatProbeTable } from './format.js';
@@ -43,6 +43,7 @@ Submissions:
   serve [pipeline files…] [--port 8000]   the OpenRosa receiver (+ pipelines in the same process, e.g. the relay)
   submit <files…> --user U --password P   post XForms to a receiver
   submit --generate N [--rate R]          post N generated forms of the built-in demo application
+  seed-demo [--domain demo]               the demo domain, users, groups, locations, app in CouchDB
   xform parse <file.xml>                  the form as JSON, its metadata and its case actions (no stores touched)
 
 Environment:
@@ -83,6 +84,8 @@ async function main(args: string[]): Promise<number> {
       return serveCommand(rest, registry);
     case 'submit':
       return submitCommand(rest);
+    case 'seed-demo':
+      return seedDemoCommand(rest);
     case 'demo':
       return demo();
     case 'check': {
