@@ -198,8 +198,10 @@ export function createReportService(options: ReportServiceOptions): ReportServic
 
   async function viewColumns(config: ReportConfig): Promise<DataSourceColumn[]> {
     const rows = await db.any<{ column_name: string; data_type: string }>(
-      'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
-      [ucrSchema, ucrViewName(config.domain, config.config_id)],
+      new db.$config.pgp.ParameterizedQuery({
+        text: 'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+        values: [ucrSchema, ucrViewName(config.domain, config.config_id)],
+      }),
     );
     return rows.map((row) => ({ id: row.column_name, datatype: datatypeOf(row.data_type) }));
   }
@@ -242,7 +244,7 @@ export function createReportService(options: ReportServiceOptions): ReportServic
         throw new HttpAnswer(500, `report ${reportId} has an invalid configuration file`);
       throw new HttpAnswer(404, `no report ${JSON.stringify(reportId)} in domain ${JSON.stringify(domain)}`);
     }
-    const format = params.get('format') ?? 'json';
+    const format = params.get('format') || 'json';
     if (format !== 'json' && format !== 'csv')
       throw new ReportRequestError(
         'format',

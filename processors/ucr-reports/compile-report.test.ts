@@ -102,6 +102,15 @@ describe('compileReport', () => {
     expect(plan.data.values).toEqual(['Alpha', 'Beta', '2024-01-01', '2024-02-01', '3', ['x'], 50, 0]);
   });
 
+  it('compares a date range with a datetime column up to the end of the last day', () => {
+    const config = { ...households, filters: [{ type: 'date', slug: 'in', field: 'inserted_at' }] };
+    const plan = compile(config).plan(request('in-start=2024-12-31&in-end=2024-12-31'), new Map());
+    expect(plan.data.text).toContain(
+      'WHERE ("inserted_at" >= $1::timestamp AND "inserted_at" < $2::timestamp)',
+    );
+    expect(plan.data.values.slice(0, 2)).toEqual(['2024-12-31', '2025-01-01']);
+  });
+
   it('treats _all and empty values as no filter, and U+2400 as "is empty"', () => {
     const report = compile(households);
     expect(
@@ -345,6 +354,28 @@ describe('compileReport', () => {
       'SUM(CASE WHEN ("household_size" < $1::numeric) AND ("village" <> $2::text) THEN $3::numeric ELSE $4::numeric END) AS "c1"',
     );
     expect(plan.data.values.slice(0, 4)).toEqual(['3', "O'Hara", 1, 0]);
+  });
+
+  it('reads IS [NOT] NULL and == in sum_when conditions', () => {
+    const plan = compile({
+      ...households,
+      columns: [
+        { type: 'field', field: 'village', aggregation: 'simple' },
+        { type: 'sum_when', column_id: 'unknown_size', whens: { 'household_size is null': 1 } },
+        {
+          type: 'sum_when',
+          column_id: 'known',
+          whens: [["household_size IS NOT NULL and opened_on == '2024-01-01'", 2]],
+        },
+      ],
+      filters: [],
+    }).plan(request(''), new Map());
+    expect(plan.data.text).toContain(
+      'SUM(CASE WHEN ("household_size" IS NULL) THEN $1::numeric ELSE $2::numeric END) AS "c1"',
+    );
+    expect(plan.data.text).toContain(
+      'SUM(CASE WHEN ("household_size" IS NOT NULL) AND ("opened_on" = $3::date) THEN $4::numeric ELSE $5::numeric END) AS "c2"',
+    );
   });
 
   it('refuses sum_when conditions outside the grammar instead of pasting them into SQL', () => {
