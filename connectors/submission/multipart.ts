@@ -22,19 +22,17 @@ export class MultipartError extends Error {
 /** The boundary of a `multipart/form-data` Content-Type, or null for any other type. */
 export function multipartBoundary(contentType: string | undefined): string | null {
   if (!contentType) return null;
-  const [type, ...params] = contentType.split(';');
-  if (type!.trim().toLowerCase() !== 'multipart/form-data') return null;
-  for (const param of params) {
-    const eq = param.indexOf('=');
-    if (eq < 0) continue;
-    if (param.slice(0, eq).trim().toLowerCase() !== 'boundary') continue;
-    let value = param.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (value.length === 0 || value.length > 70)
-      throw new MultipartError('The multipart boundary is empty or longer than 70 characters.');
-    return value;
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (type !== 'multipart/form-data') return null;
+  // A quoted boundary may hold `;` and spaces (RFC 2046 §5.1.1), so parameters are matched, not split.
+  const match = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType.slice(semicolon));
+  if (!match) throw new MultipartError('multipart/form-data without a boundary parameter.');
+  const value = match[1] ?? match[2] ?? '';
+  if (value.length === 0 || value.length > 70) {
+    throw new MultipartError('The multipart boundary is empty or longer than 70 characters.');
   }
-  throw new MultipartError('multipart/form-data without a boundary parameter.');
+  return value;
 }
 
 const crlf = Buffer.from('\r\n');
