@@ -6,7 +6,7 @@ import type { MobileUser, UserDirectory } from './user-directory.js';
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function directoryWith(users: MobileUser[]): Promise<UserDirectory> {
+function directoryWith(users: MobileUser[]): UserDirectory {
   return {
     domainExists: (domain) => Promise.resolve(users.some((u) => u.domain === domain)),
     findUser: (username, domain) =>
@@ -57,7 +57,7 @@ describe('authenticate', () => {
   ];
 
   it('accepts a short or full username with its password, and an API key', async () => {
-    const directory = await directoryWith(await users());
+    const directory = directoryWith(await users());
     const cache = new CredentialCache();
     expect(
       await authenticate({ authorization: basic('amina', 'pw1') }, 'demo', directory, cache),
@@ -79,7 +79,7 @@ describe('authenticate', () => {
   });
 
   it('answers 401 without credentials, with a wrong secret and for a deactivated user, 403 for another domain', async () => {
-    const directory = await directoryWith(await users());
+    const directory = directoryWith(await users());
     const cache = new CredentialCache();
     expect(await authenticate({}, 'demo', directory, cache)).toMatchObject({ ok: false, status: 401 });
     expect(
