@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { startReceiverService } from '../../connectors/submission/receiver-service.js';
 import type { RequestHandler } from '../../connectors/submission/submission-receiver.js';
+import type { Database } from '../../connectors/postgres/postgres-pool.js';
+import { createReportService } from '../../connectors/ucr-reports/index.js';
+import type { Logger } from '../../runtime/contract/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -15,7 +18,8 @@ import { loadPlans } from './run.js';
 export const serveUsage = `Usage: tributary serve [pipeline files…] [--port 8000] [--host 127.0.0.1] [--blobs s3|<folder>]
                        [--max-body-mb 50] [--metrics-port 9464] [--outbox-table T] [--outbox-channel C]
 
-Runs the OpenRosa receiver: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive.
+Runs the OpenRosa receiver: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive,
+and the UCR reports: GET /a/<domain>/reports/<report id>/data[?format=csv&<filters>] (users of the domain).
 Blobs (raw XML, attachments) go to the S3-API server with --blobs s3, else to a folder
 (default .tributary/blobs). Pipeline files given run in the same process.`;
 
@@ -68,7 +72,7 @@ export async function serveCommand(
     host: values.host,
     blobs: values.blobs === 's3' ? 's3' : { folder: values.blobs },
     maxBodyBytes,
-    handlers,
+    handlers: (db) => [reportHandler(db, logger)],
     outboxTable: values['outbox-table'],
     outboxChannel: values['outbox-channel'],
   });
@@ -102,4 +106,15 @@ export async function serveCommand(
   await host.stop();
   telemetry?.close();
   return exitCode;
+}
+
+/** The UCR reports of pipelines/ucr/reports, served beside the receiver to users of their domain. */
+export function reportHandler(db: Database, logger: Logger): RequestHandler {
+  const reports = createReportService({ db, logger });
+  reports
+    .load()
+    .catch((error: unknown) =>
+      logger.error({ err: (error as Error).message }, 'Some report configurations are invalid.'),
+    );
+  return (req, res) => reports.handleReportRequest(req, res);
 }

@@ -31,7 +31,8 @@ export interface ReceiverServiceOptions {
   domainsDatabase?: string;
   /** PostgreSQL connections for submissions. */
   poolSize?: number;
-  handlers?: RequestHandler[];
+  /** Other endpoints on the same port (see ReceiverOptions.handlers), made with the receiver's database. */
+  handlers?: (db: Database) => RequestHandler[];
 }
 
 export interface ReceiverService {
@@ -98,7 +99,7 @@ export async function startReceiverService(options: ReceiverServiceOptions): Pro
     credentials: new CredentialCache(),
     maxBodyBytes: options.maxBodyBytes,
     logger,
-    ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.handlers ? { handlers: options.handlers(db) } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

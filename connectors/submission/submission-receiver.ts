@@ -25,11 +25,15 @@ export interface ReceiverOptions {
   /** Larger bodies are refused with 413 before they are read. */
   maxBodyBytes: number;
   logger: Logger;
-  /** Other endpoints served on the same port (reports), tried after the receiver's own. */
+  /**
+   * Other endpoints served on the same port (reports), tried after the receiver's own. Under
+   * `/a/<domain>/` they are reached only by a user of that domain, authenticated as for submitting.
+   */
   handlers?: RequestHandler[];
 }
 
 const receiverPath = /^\/a\/([A-Za-z0-9][A-Za-z0-9_-]{0,62})\/receiver(?:\/([A-Za-z0-9_-]+))?\/?$/;
+const domainPath = /^\/a\/([A-Za-z0-9][A-Za-z0-9_-]{0,62})\//;
 const archivePath = /^\/a\/([A-Za-z0-9][A-Za-z0-9_-]{0,62})\/forms\/([^/]{1,255})\/(archive|unarchive)\/?$/;
 
 /** An HTTP refusal: status, message, extra headers. */
@@ -77,6 +81,12 @@ class SubmissionReceiver {
           archive[3] === 'archive',
         );
       if (url.pathname === '/healthz') return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+      const inDomain = domainPath.exec(url.pathname);
+      if (inDomain) {
+        if (!(await this.options.directory.domainExists(inDomain[1]!)))
+          throw new Refusal(404, `No domain named ${inDomain[1]}.`);
+        await this.authenticated(req, inDomain[1]!);
+      }
       for (const handler of this.options.handlers ?? []) if (await handler(req, res)) return;
       throw new Refusal(404, `Nothing here: ${url.pathname}`);
     } catch (error) {

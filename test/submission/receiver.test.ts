@@ -15,7 +15,17 @@ let otherReceiver: TestReceiver;
 let client: SubmissionClient;
 
 beforeAll(async () => {
-  receiver = await startTestReceiver(names, { maxBodyBytes: 64 * 1024 });
+  receiver = await startTestReceiver(names, {
+    maxBodyBytes: 64 * 1024,
+    // Stands for the reports: an endpoint under /a/<domain>/ mounted beside the receiver.
+    handlers: [
+      (req, res) => {
+        if (!req.url?.endsWith('/hello')) return Promise.resolve(false);
+        res.end('hello');
+        return Promise.resolve(true);
+      },
+    ],
+  });
   // A second domain, for users and cases that belong elsewhere.
   otherReceiver = await startTestReceiver(other);
   client = new SubmissionClient(receiver.service.url, 4);
@@ -185,6 +195,24 @@ describe('the OpenRosa receiver', () => {
       headers: { ...xml, authorization: `ApiKey ${apiUser.username}:${demoApiKey(apiUser)}` },
     });
     expect(withKey.status).toBe(201);
+  });
+
+  it('lets only users of the domain reach the endpoints mounted under it', async () => {
+    const url = `/a/${receiver.domain}/hello`;
+    expect((await post(url, { method: 'GET' })).status).toBe(401);
+    const stranger = otherReceiver.users[0]!;
+    const foreign = basic(`${stranger.username}@${otherReceiver.domain}.commcarehq.org`, stranger.password);
+    expect((await post(url, { method: 'GET', headers: foreign })).status).toBe(403);
+    const own = await post(url, { method: 'GET', headers: basic(user().username, user().password) });
+    expect([own.status, own.body]).toEqual([200, 'hello']);
+    expect(
+      (
+        await post(`/a/${receiver.domain}/nothing`, {
+          method: 'GET',
+          headers: basic(user().username, user().password),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   describe('refuses bad input with a clear error and writes nothing', () => {

@@ -9,6 +9,7 @@ import { demoUsers, type DemoUser } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { startReceiverService, type ReceiverService } from '../../connectors/submission/receiver-service.js';
+import type { RequestHandler } from '../../connectors/submission/submission-receiver.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import type { TestNames } from './resources.js';
 
@@ -24,7 +25,12 @@ export interface TestReceiver {
 
 export async function startTestReceiver(
   names: TestNames,
-  options: { blobs?: 's3' | 'folder'; maxBodyBytes?: number; users?: number } = {},
+  options: {
+    blobs?: 's3' | 'folder';
+    maxBodyBytes?: number;
+    users?: number;
+    handlers?: RequestHandler[];
+  } = {},
 ): Promise<TestReceiver> {
   const domain = names.id.replace(/_/g, '-');
   const users = demoUsers(options.users ?? 3, domain);
@@ -41,6 +47,7 @@ export async function startTestReceiver(
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     outboxTable,
     outboxChannel,
+    ...(options.handlers ? { handlers: () => options.handlers! } : {}),
   });
   return {
     service,
