@@ -17,7 +17,7 @@ import {
   requireString,
   type Spec,
 } from './spec-reader.js';
-import { toStoredValue } from './stored-value.js';
+import { isPlainIsoDate, plainDecimalText, toStoredValue } from './stored-value.js';
 import { truncateColumnId } from './truncate-column-id.js';
 import type { Expr, UcrCompiler } from './ucr-compiler.js';
 import { joinPath, UcrConfigError } from './ucr-config-error.js';
@@ -150,6 +150,19 @@ export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: str
       );
       const coerce = datatypeCoercer(datatype);
       const id = col.id;
+      // Form answers are text: store plain decimal and ISO date strings without building values.
+      if (datatype === 'decimal' || datatype === 'date') {
+        const fast =
+          datatype === 'decimal' ? plainDecimalText : (s: string) => (isPlainIsoDate(s) ? s : undefined);
+        return {
+          columns: [col],
+          write: (item, ctx, row) => {
+            const value = expr(item, ctx);
+            const text = typeof value === 'string' ? fast(value) : undefined;
+            row[id] = text ?? toStoredValue(coerce!(value), datatype);
+          },
+        };
+      }
       return {
         columns: [col],
         write:

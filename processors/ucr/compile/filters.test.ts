@@ -64,9 +64,7 @@ describe('operators (§4)', () => {
 
   it('compares dates with dates only', () => {
     expect(check('lt', '2023-01-01', '2023-01-02')).toBe(true);
-    expect(check('lt', { type: 'constant', constant: '2023-01-01' }, '2023-01-02T00:00:00Z')).toBe(
-      false,
-    );
+    expect(check('lt', { type: 'constant', constant: '2023-01-01' }, '2023-01-02T00:00:00Z')).toBe(false);
   });
 
   it('compares a date-like literal as a date: an untyped string never equals it (§13.2)', () => {

@@ -155,3 +155,39 @@ describe('indicators (§8)', () => {
     expect(truncateColumnId('short')).toBe('short');
   });
 });
+
+describe('stored value fast paths agree with the general coercion', () => {
+  const decimal = {
+    type: 'expression',
+    column_id: 'd',
+    datatype: 'decimal',
+    expression: { type: 'property_name', property_name: 'v' },
+  };
+  it.each([
+    ['007.50', '7.5'],
+    ['-0.0', '0'],
+    ['-1.25', '-1.25'],
+    ['10', '10'],
+    ['0.12345678901234567', '0.1234567890123457'],
+    [' 2.5', '2.5'],
+    ['1e3', '1000'],
+    ['abc', null],
+  ])('decimal %s is stored as %s', (value, expected) => {
+    expect(compileIndicator(decimal).evaluate({ v: value }).value).toEqual({ d: expected });
+  });
+  const date = {
+    type: 'expression',
+    column_id: 'd',
+    datatype: 'date',
+    expression: { type: 'property_name', property_name: 'v' },
+  };
+  it.each([
+    ['2024-02-29', '2024-02-29'],
+    ['2023-02-29', null],
+    ['0000-01-01', null],
+    ['2023-3-4', '2023-03-04'],
+    ['2023-03-04T10:00:00Z', '2023-03-04'],
+  ])('date %s is stored as %s', (value, expected) => {
+    expect(compileIndicator(date).evaluate({ v: value }).value).toEqual({ d: expected });
+  });
+});

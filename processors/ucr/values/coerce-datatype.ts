@@ -33,6 +33,12 @@ function truncToInt(x: number): number | null {
 
 /** `int(x)`, falling back to `int(float(x))`, else null. */
 export function toPyInteger(value: unknown): number | null {
+  if (typeof value === 'string') {
+    const n = parsePyInt(value);
+    if (n !== null) return n;
+    const f = parsePyFloat(value);
+    return f === null ? null : truncToInt(f);
+  }
   switch (kindOf(value)) {
     case 'boolean':
       return value ? 1 : 0;
@@ -75,8 +81,9 @@ export function toPyDecimal(value: unknown): Decimal | null {
 
 /** The `date` datatype. */
 export function toUcrDate(value: unknown): UcrDate | null {
+  if (typeof value === 'string')
+    return value === '' ? null : (parseStrptimeDate(value) ?? parseIsoDateTimeZ(value)?.date() ?? null);
   if (!truthy(value)) return null;
-  if (typeof value === 'string') return parseStrptimeDate(value) ?? parseIsoDateTimeZ(value)?.date() ?? null;
   if (value instanceof UcrDateTime) return value.date();
   if (value instanceof UcrDate) return value;
   return null;

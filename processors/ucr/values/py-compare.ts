@@ -44,6 +44,8 @@ function toDecimal(value: unknown, kind: UcrKind): Decimal {
 /** Python `a == b`. */
 export function pyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return typeof a !== 'number' || !Number.isNaN(a);
+  // Fast paths for the common cases: two different strings, a string against None.
+  if (typeof a === 'string' && (typeof b === 'string' || b === null)) return false;
   const ka = kindOf(a);
   const kb = kindOf(b);
   if (NUMERIC.has(ka) && NUMERIC.has(kb)) {

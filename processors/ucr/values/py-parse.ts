@@ -44,6 +44,13 @@ const STRPTIME_DATE_RE = /^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1
 
 /** `datetime.strptime(s, '%Y-%m-%d').date()`: one-digit month/day accepted, trailing text rejected. */
 export function parseStrptimeDate(s: string): UcrDate | null {
+  if (s.length === 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45) {
+    const y = digitsAt(s, 0, 4);
+    const mo = digitsAt(s, 5, 2);
+    const d = digitsAt(s, 8, 2);
+    // "YYYY-00-DD" and the like fall through to the regex, which rejects them the same way.
+    if (y >= 0 && mo > 0 && d > 0) return UcrDate.of(y, mo, d);
+  }
   const m = STRPTIME_DATE_RE.exec(s);
   if (m === null) return null;
   return UcrDate.of(Number(m[1]), Number(m[2]), Number(m[3]!.trim()));
@@ -53,8 +60,51 @@ export function parseStrptimeDate(s: string): UcrDate | null {
 const STRPTIME_DATETIME_RE =
   /^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])[Tt](2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)(?:\.(\d{1,6}))?[Zz]$/;
 
+function digitsAt(s: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** The canonical `YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z` shape without a regex; undefined for any other. */
+function parseCanonicalDateTimeZ(s: string): UcrDateTime | null | undefined {
+  const n = s.length;
+  if (n < 20 || n > 27 || n === 21 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  const t = s.charCodeAt(10);
+  const z = s.charCodeAt(n - 1);
+  if (
+    (t !== 84 && t !== 116) ||
+    (z !== 90 && z !== 122) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return undefined;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  let us = 0;
+  if (n > 20) {
+    if (s.charCodeAt(19) !== 46) return undefined;
+    const fracDigits = n - 21;
+    const frac = digitsAt(s, 20, fracDigits);
+    if (frac < 0) return undefined;
+    us = frac * 10 ** (6 - fracDigits);
+  }
+  return UcrDateTime.of(y, mo, d, h, mi, sec, us);
+}
+
 /** CommCare's strict ISO datetime parse (naive UTC), or null. */
 export function parseIsoDateTimeZ(s: string): UcrDateTime | null {
+  const fast = parseCanonicalDateTimeZ(s);
+  if (fast !== undefined) return fast;
   const m = STRPTIME_DATETIME_RE.exec(s);
   if (m === null) return null;
   const frac = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
