@@ -23,11 +23,7 @@ and the UCR reports: GET /a/<domain>/reports/<report id>/data[?format=csv&<filte
 Blobs (raw XML, attachments) go to the S3-API server with --blobs s3, else to a folder
 (default .tributary/blobs). Pipeline files given run in the same process.`;
 
-export async function serveCommand(
-  args: string[],
-  registry: Registry,
-  handlers: RequestHandler[] = [],
-): Promise<number> {
+export async function serveCommand(args: string[], registry: Registry): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
