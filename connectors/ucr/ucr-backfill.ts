@@ -92,6 +92,10 @@ export async function backfillUcrTable(
        WHERE domain = $1 AND ${idColumn} > $2${subtypeFilter} ORDER BY ${idColumn} LIMIT ${options.chunkDocs}`,
       [dataSource.domain, after, subtypes ?? []],
     );
+    options.logger.debug(
+      { table, after, subtypes, got: rows.length, domain: dataSource.domain },
+      'Backfill chunk.',
+    );
     if (!rows.length) return read;
     read += rows.length;
     after = rows[rows.length - 1]!.id;

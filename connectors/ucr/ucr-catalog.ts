@@ -14,6 +14,8 @@ export type UcrTableState = 'building' | 'live' | 'retired';
 /** One row of the catalog as read back. */
 export interface UcrCatalogRow {
   physical_table: string;
+  /** The pipeline whose ucr-postgres sink keeps the table (its workers share it). */
+  owner: string | null;
   domain: string;
   table_id: string;
   view_name: string;
@@ -57,6 +59,7 @@ const ddl = [
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
   // At most one live and one building table per data source; one view name per data source.
+  `ALTER TABLE ${ucrCatalogTable} ADD COLUMN IF NOT EXISTS owner text`,
   `CREATE UNIQUE INDEX IF NOT EXISTS data_sources_one_live ON ${ucrCatalogTable} (view_name) WHERE state = 'live'`,
   `CREATE UNIQUE INDEX IF NOT EXISTS data_sources_one_building ON ${ucrCatalogTable} (view_name) WHERE state = 'building'`,
   `CREATE TABLE IF NOT EXISTS ${ucrProblemsTable} (
@@ -81,9 +84,10 @@ export async function ensureUcrCatalog(db: UcrQueryable): Promise<void> {
   }
 }
 
-/** Catalog rows that are building or live, oldest first. */
-export function activeCatalogRows(db: UcrQueryable): Promise<UcrCatalogRow[]> {
+/** Catalog rows of one pipeline that are building or live, oldest first. */
+export function activeCatalogRows(db: UcrQueryable, owner: string): Promise<UcrCatalogRow[]> {
   return db.any<UcrCatalogRow>(
-    `SELECT * FROM ${ucrCatalogTable} WHERE state IN ('building', 'live') ORDER BY created_at`,
+    `SELECT * FROM ${ucrCatalogTable} WHERE state IN ('building', 'live') AND owner = $1 ORDER BY created_at`,
+    [owner],
   );
 }

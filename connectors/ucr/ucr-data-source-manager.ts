@@ -35,6 +35,8 @@ import {
 export type UcrCompiler = (json: unknown) => CompiledDataSource;
 
 export interface UcrDataSourceManagerOptions {
+  /** The pipeline this manager keeps tables for: only its catalog rows are read and changed. */
+  owner: string;
   compile: UcrCompiler;
   fetch: UcrLookupFetcher;
   logger: Logger;
@@ -68,6 +70,8 @@ const lockKey = (viewName: string) => `tributary_ucr:${viewName}`;
 export class UcrDataSourceManager {
   private instances: Instance[] = [];
   private readonly compiled = new Map<string, CompiledDataSource>();
+  /** Catalogued tables that failed to compile, reported once each. */
+  private readonly uncompilable = new Set<string>();
   private readonly builds = new Map<string, Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -132,7 +136,7 @@ export class UcrDataSourceManager {
 
   /** Reads the catalog again and compiles what is new in it. */
   async refresh(): Promise<void> {
-    const rows = await activeCatalogRows(this.db);
+    const rows = await activeCatalogRows(this.db, this.options.owner);
     const next: Instance[] = [];
     for (const row of rows) {
       const cacheKey = `${row.physical_table}\0${row.definition_hash}`;
@@ -141,10 +145,13 @@ export class UcrDataSourceManager {
         try {
           dataSource = this.options.compile(row.source);
         } catch (error) {
-          this.options.logger.error(
-            { table: row.physical_table, error: (error as Error).message },
-            'A catalogued UCR data source no longer compiles; it is not processed.',
-          );
+          if (!this.uncompilable.has(cacheKey)) {
+            this.uncompilable.add(cacheKey);
+            this.options.logger.error(
+              { table: row.physical_table, error: (error as Error).message },
+              'A catalogued UCR data source no longer compiles; it is not processed.',
+            );
+          }
           continue;
         }
         this.compiled.set(cacheKey, dataSource);
@@ -196,19 +203,31 @@ export class UcrDataSourceManager {
     await this.db.tx('tributary-ucr-rebuild', async (t) => {
       await t.any('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(view)]);
       const rows = await t.any<UcrCatalogRow>(
-        `SELECT * FROM ${ucrCatalogTable} WHERE view_name = $1 AND state IN ('building', 'live')`,
-        [view],
+        `SELECT * FROM ${ucrCatalogTable} WHERE view_name = $1 AND owner = $2 AND state IN ('building', 'live')`,
+        [view, this.options.owner],
       );
       const live = rows.find((r) => r.state === 'live');
-      if (!live) throw new Error(`${domain}/${tableId} has no live table to rebuild`);
+      if (!live)
+        throw new Error(
+          `${domain}/${tableId} has no live table in pipeline ${this.options.owner} to rebuild`,
+        );
       for (const r of rows.filter((r) => r.state === 'building')) await this.retireRow(t, r, 0);
       const dataSource = this.options.compile(live.source);
       const twin = truncateIdentifier(`${live.physical_table}_r${randomBytes(3).toString('hex')}`);
       for (const statement of ucrTableDdl(twin, dataSource)) await t.none(statement);
       await t.none(
-        `INSERT INTO ${ucrCatalogTable} (physical_table, domain, table_id, view_name, definition_hash, state, origin, source)
-         VALUES ($1, $2, $3, $4, $5, 'building', $6, $7)`,
-        [twin, domain, tableId, view, live.definition_hash, live.origin, JSON.stringify(live.source)],
+        `INSERT INTO ${ucrCatalogTable} (physical_table, owner, domain, table_id, view_name, definition_hash, state, origin, source)
+         VALUES ($1, $8, $2, $3, $4, $5, 'building', $6, $7)`,
+        [
+          twin,
+          domain,
+          tableId,
+          view,
+          live.definition_hash,
+          live.origin,
+          JSON.stringify(live.source),
+          this.options.owner,
+        ],
       );
     });
     await this.refresh();
@@ -252,10 +271,12 @@ export class UcrDataSourceManager {
         `SELECT * FROM ${ucrCatalogTable} WHERE view_name = $1 AND state IN ('building', 'live')`,
         [view],
       );
-      const other = rows.find((r) => r.domain !== ds.domain || r.table_id !== ds.tableId);
+      const other = rows.find(
+        (r) => r.domain !== ds.domain || r.table_id !== ds.tableId || r.owner !== this.options.owner,
+      );
       if (other) {
         throw new Error(
-          `its view name ${view} is taken by ${other.domain}/${other.table_id}: rename the table_id`,
+          `its view name ${view} is taken by ${other.domain}/${other.table_id} of pipeline ${other.owner ?? '(none)'}`,
         );
       }
       const live = rows.find((r) => r.state === 'live');
@@ -281,6 +302,10 @@ export class UcrDataSourceManager {
           for (const statement of migration) await t.none(statement);
           for (const statement of ucrRenameTableDdl(live.physical_table, physical, ds))
             await t.none(statement);
+          // A view's `*` was expanded when it was made: make it again to show the new columns.
+          await t.none(
+            `CREATE OR REPLACE VIEW ${ucrQualified(view)} AS SELECT * FROM ${ucrQualified(physical)}`,
+          );
           await t.none(
             `UPDATE ${ucrCatalogTable} SET physical_table = $2, definition_hash = $3, origin = $4, source = $5, updated_at = now()
              WHERE physical_table = $1`,
@@ -302,9 +327,9 @@ export class UcrDataSourceManager {
       await this.freeName(t, physical);
       for (const statement of ucrTableDdl(physical, ds)) await t.none(statement);
       await t.none(
-        `INSERT INTO ${ucrCatalogTable} (physical_table, domain, table_id, view_name, definition_hash, state, origin, source)
-         VALUES ($1, $2, $3, $4, $5, 'building', $6, $7)`,
-        [physical, ds.domain, ds.tableId, view, ds.definitionHash, origin, source],
+        `INSERT INTO ${ucrCatalogTable} (physical_table, owner, domain, table_id, view_name, definition_hash, state, origin, source)
+         VALUES ($1, $8, $2, $3, $4, $5, 'building', $6, $7)`,
+        [physical, ds.domain, ds.tableId, view, ds.definitionHash, origin, source, this.options.owner],
       );
       this.options.logger.info({ table: physical, replaces: live?.physical_table }, 'Building a UCR table.');
       return 'building';
@@ -345,8 +370,8 @@ export class UcrDataSourceManager {
     await this.db.tx('tributary-ucr-retire', async (t) => {
       await t.any('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(view)]);
       const rows = await t.any<UcrCatalogRow>(
-        `SELECT * FROM ${ucrCatalogTable} WHERE view_name = $1 AND state IN ('building', 'live')`,
-        [view],
+        `SELECT * FROM ${ucrCatalogTable} WHERE view_name = $1 AND owner = $2 AND state IN ('building', 'live')`,
+        [view, this.options.owner],
       );
       for (const row of rows) await this.retireRow(t, row, row.state === 'live' ? this.options.graceMs : 0);
       if (rows.length) this.options.logger.info({ domain, tableId, why }, 'Retired a UCR data source.');
@@ -355,8 +380,8 @@ export class UcrDataSourceManager {
 
   private async retireOrigin(origin: string): Promise<void> {
     const rows = await this.db.any<UcrCatalogRow>(
-      `SELECT * FROM ${ucrCatalogTable} WHERE origin = $1 AND state IN ('building', 'live')`,
-      [origin],
+      `SELECT * FROM ${ucrCatalogTable} WHERE origin = $1 AND owner = $2 AND state IN ('building', 'live')`,
+      [origin, this.options.owner],
     );
     const seen = new Set<string>();
     for (const row of rows) {
@@ -374,7 +399,8 @@ export class UcrDataSourceManager {
     await this.refresh();
     this.startPendingBuilds();
     const due = await this.db.any<UcrCatalogRow>(
-      `SELECT * FROM ${ucrCatalogTable} WHERE state = 'retired' AND (drop_after IS NULL OR drop_after <= now())`,
+      `SELECT * FROM ${ucrCatalogTable} WHERE state = 'retired' AND owner = $1 AND (drop_after IS NULL OR drop_after <= now())`,
+      [this.options.owner],
     );
     for (const row of due) {
       await this.db.tx('tributary-ucr-drop', async (t) => {

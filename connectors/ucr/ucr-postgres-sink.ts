@@ -148,6 +148,7 @@ export class UcrPostgresSink implements Sink {
       logger: ctx.logger,
     });
     this.manager = new UcrDataSourceManager(db, {
+      owner: ctx.pipeline,
       compile,
       fetch: (keys) => this.loader.fetch(keys),
       logger: ctx.logger,

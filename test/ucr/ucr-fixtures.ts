@@ -7,7 +7,6 @@ import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-cli
 import { readEndpoints } from '../../connectors/endpoints.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { ucrCatalogTable, ucrProblemsTable } from '../../connectors/ucr/ucr-catalog.js';
-import { ucrCompilerResource } from '../../connectors/ucr/ucr-default-compiler.js';
 import { ucrDropTableDdl } from '../../connectors/ucr/ucr-table-ddl.js';
 import { ucrQualified, ucrViewName } from '../../connectors/ucr/ucr-table-names.js';
 import { ensurePrimaryStore, primaryStoreTables } from '../../connectors/submission/primary-store.js';
@@ -16,7 +15,6 @@ import { PipelineHost } from '../../cli/pipeline-host.js';
 import { createLogger, silentLogger } from '../../runtime/telemetry/logger.js';
 import { caseSchema, formSchema, type Case, type Form } from '../../schemas/generated/index.js';
 import { planOf, produce } from '../support/pipeline-fixtures.js';
-import { testCompile } from './test-compiler.js';
 
 export const unionSchemaFile = 'connectors/ucr/form-or-case.avsc';
 const t0 = Date.UTC(2024, 4, 14, 10, 0, 0);
@@ -148,14 +146,13 @@ delivery:
 `;
 }
 
-/** Starts pipelines in one host whose UCR sink compiles with the test compiler. */
+/** Starts pipelines in one in-process host, as `tributary run` does. */
 export async function startUcrPipelines(yamls: string[]): Promise<PipelineHost> {
   // UCR_TEST_LOG=debug shows what the pipeline did.
   const level = process.env.UCR_TEST_LOG;
   const host = new PipelineHost(level ? createLogger({ level, destination: process.stderr }) : silentLogger, {
     defaultMetrics: false,
   });
-  host.resources.set(ucrCompilerResource, testCompile);
   await host.start(yamls.map((yaml) => planOf(yaml, registry, process.env)));
   return host;
 }
@@ -201,7 +198,7 @@ export async function storeEvents(db: Database, forms: Form[], cases: Case[] = [
     await db.none(
       `INSERT INTO ${primaryStoreTables.forms} (form_id, domain, xmlns, state, user_id, received_on, version, body_sha256, event)
        VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), $7, 'x', $8)
-       ON CONFLICT (form_id) DO UPDATE SET version = excluded.version, event = excluded.event, xmlns = excluded.xmlns`,
+       ON CONFLICT (form_id) DO UPDATE SET domain = excluded.domain, version = excluded.version, event = excluded.event, xmlns = excluded.xmlns`,
       [f.doc_id, f.domain, f.xmlns, f.state, f.user_id, f.received_on, f.version, JSON.stringify(f)],
     );
   }
@@ -209,7 +206,7 @@ export async function storeEvents(db: Database, forms: Form[], cases: Case[] = [
     await db.none(
       `INSERT INTO ${primaryStoreTables.cases} (case_id, domain, case_type, owner_id, closed, deleted, version, event)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, event = excluded.event, closed = excluded.closed, deleted = excluded.deleted`,
+       ON CONFLICT (case_id) DO UPDATE SET domain = excluded.domain, case_type = excluded.case_type, version = excluded.version, event = excluded.event, closed = excluded.closed, deleted = excluded.deleted`,
       [c.doc_id, c.domain, c.case_type, c.owner_id, c.closed, c.deleted, c.version, JSON.stringify(c)],
     );
   }
