@@ -405,3 +405,40 @@ describe('utcnow', () => {
     expect(ev(new PyFloat(1))).toBeInstanceOf(PyFloat);
   });
 });
+
+describe('location expressions', () => {
+  const locations: Record<string, unknown> = {
+    l1: { domain: 'demo', location_type: 'village', parent_location_id: 'l2' },
+    l2: { domain: 'demo', location_type: 'district', parent_location_id: null },
+  };
+  const lookups: UcrLookups = {
+    get: (key) => (key.kind === 'ancestor_locations' ? [locations.l2] : (locations[key.id] ?? null)),
+  };
+  const root = { domain: 'demo', loc: 'l1' };
+  it('reads a location type name and parent id', () => {
+    expect(ev({ type: 'location_type_name', location_id_expression: prop('loc') }, root, { lookups })).toBe(
+      'village',
+    );
+    expect(ev({ type: 'location_parent_id', location_id_expression: prop('loc') }, root, { lookups })).toBe(
+      'l2',
+    );
+    expect(ev({ type: 'location_parent_id', location_id_expression: '' }, root, { lookups })).toBeNull();
+  });
+  it('finds the ancestor of a type', () => {
+    expect(
+      ev({ type: 'ancestor_location', location_id: prop('loc'), location_type: 'district' }, root, {
+        lookups,
+      }),
+    ).toEqual(locations.l2);
+    expect(
+      ev({ type: 'ancestor_location', location_id: prop('loc'), location_type: 'country' }, root, {
+        lookups,
+      }),
+    ).toBeNull();
+  });
+  it('returns [] for groups of a missing user id', () => {
+    expect(
+      ev({ type: 'get_case_sharing_groups', user_id_expression: prop('nobody') }, root, { lookups }),
+    ).toEqual([]);
+  });
+});

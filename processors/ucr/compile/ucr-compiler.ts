@@ -125,9 +125,7 @@ export class UcrCompiler {
     if (this.compiling.has(key))
       throw new UcrConfigError(path, `no cycle among named expressions ("${name}" refers back to itself)`);
     this.compiling.add(key);
-    // A forwarding closure, so a reference compiled while `name` itself compiles still works.
-    let target: Expr | undefined;
-    const forward: Expr = (item, ctx) => target!(item, ctx);
+    let target: Expr;
     try {
       target = this.expression(
         this.namedExpressions[name],
@@ -137,7 +135,7 @@ export class UcrCompiler {
       this.compiling.delete(key);
     }
     this.compiledNamedExpressions.set(name, target);
-    return target ?? forward;
+    return target;
   }
 
   private namedFilter(name: string, path: string): Filter {
@@ -558,7 +556,9 @@ export class UcrCompiler {
           if (d === null || n === null) return null;
           const us = d.usOfDay + n * 3_600_000_000;
           const days = Math.floor(us / 86_400_000_000);
-          return new UcrDateTime(d.days + days, us - days * 86_400_000_000);
+          const result = new UcrDateTime(d.days + days, us - days * 86_400_000_000);
+          const year = result.date().year;
+          return year >= 1 && year <= 9999 ? result : null;
         };
       }
       case 'month_start_date':

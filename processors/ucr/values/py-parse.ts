@@ -15,7 +15,8 @@ const DECIMAL_SPECIAL_RE = /^([+-]?)(inf|infinity|nan|snan)$/i;
 export function parsePyInt(s: string): number | null {
   const t = s.trim();
   if (!INT_RE.test(t)) return null;
-  return Number(t.replace(/_/g, ''));
+  const n = Number(t.replace(/_/g, ''));
+  return Number.isFinite(n) ? n : null;
 }
 
 /** `float(s)` for a str: a number (maybe NaN/±Infinity) or null (ValueError). */
@@ -31,7 +32,14 @@ export function parsePyFloat(s: string): number | null {
 /** `Decimal(s)` for a str: a Decimal or null (InvalidOperation). */
 export function parsePyDecimal(s: string): Decimal | null {
   const t = s.trim();
-  if (FLOAT_RE.test(t)) return new Decimal(t.replace(/_/g, ''));
+  if (FLOAT_RE.test(t)) {
+    try {
+      return new Decimal(t.replace(/_/g, ''));
+    } catch {
+      // An exponent beyond decimal.js's range: no value to store either way.
+      return null;
+    }
+  }
   const special = DECIMAL_SPECIAL_RE.exec(t);
   if (special === null) return null;
   const name = special[2]!.toLowerCase();
