@@ -2,12 +2,12 @@
  * The catalog of UCR tables, `tributary_ucr.data_sources`: one row per physical table with its data
  * source, definition hash, state (building → live → retired), the configuration it was built from,
  * when it was built, swapped in and retired, its row count and its last error. Configurations that
- * could not be used are listed in `tributary_ucr.config_problems`. `tributary status` reads both.
+ * could not be used are listed in `tributary_ucr.config_errors`. `tributary status` reads both.
  */
 import { quoteIdentifier, ucrQualified, ucrSchema } from './ucr-table-names.js';
 
 export const ucrCatalogTable = ucrQualified('data_sources');
-export const ucrProblemsTable = ucrQualified('config_problems');
+export const ucrProblemsTable = ucrQualified('config_errors');
 
 export type UcrTableState = 'building' | 'live' | 'retired';
 
@@ -63,11 +63,13 @@ const ddl = [
   `CREATE UNIQUE INDEX IF NOT EXISTS data_sources_one_live ON ${ucrCatalogTable} (view_name) WHERE state = 'live'`,
   `CREATE UNIQUE INDEX IF NOT EXISTS data_sources_one_building ON ${ucrCatalogTable} (view_name) WHERE state = 'building'`,
   `CREATE TABLE IF NOT EXISTS ${ucrProblemsTable} (
-    origin text PRIMARY KEY,
+    owner text NOT NULL,
+    origin text NOT NULL,
     domain text,
     table_id text,
     error text NOT NULL,
-    seen_at timestamptz NOT NULL DEFAULT now()
+    seen_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner, origin)
   )`,
 ];
 

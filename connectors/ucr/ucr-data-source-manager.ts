@@ -176,7 +176,8 @@ export class UcrDataSourceManager {
     }
     let dataSource: CompiledDataSource;
     try {
-      const raw = json as { domain?: unknown; table_id?: unknown };
+      const raw = json as { domain?: unknown; table_id?: unknown; __unparsable?: unknown };
+      if (typeof raw.__unparsable === 'string') throw new Error(`not JSON: ${raw.__unparsable}`);
       validateUcrIdentifier('domain', raw.domain);
       validateUcrIdentifier('table_id', raw.table_id);
       dataSource = this.options.compile(json);
@@ -189,7 +190,10 @@ export class UcrDataSourceManager {
     try {
       if (dataSource.isDeactivated) await this.retire(dataSource.domain, dataSource.tableId, 'deactivated');
       else if ((await this.reconcile(origin, dataSource)) === 'migrated') this.refreshInPlace(dataSource);
-      await this.db.none(`DELETE FROM ${ucrProblemsTable} WHERE origin = $1`, [origin]);
+      await this.db.none(`DELETE FROM ${ucrProblemsTable} WHERE owner = $1 AND origin = $2`, [
+        this.options.owner,
+        origin,
+      ]);
     } catch (error) {
       await this.problem(origin, json, error as Error);
     }
@@ -248,13 +252,14 @@ export class UcrDataSourceManager {
     );
     await this.db
       .none(
-        `INSERT INTO ${ucrProblemsTable} (origin, domain, table_id, error) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (origin) DO UPDATE SET domain = excluded.domain, table_id = excluded.table_id, error = excluded.error, seen_at = now()`,
+        `INSERT INTO ${ucrProblemsTable} (owner, origin, domain, table_id, error) VALUES ($5, $1, $2, $3, $4)
+         ON CONFLICT (owner, origin) DO UPDATE SET domain = excluded.domain, table_id = excluded.table_id, error = excluded.error, seen_at = now()`,
         [
           origin,
           typeof raw.domain === 'string' ? raw.domain : null,
           typeof raw.table_id === 'string' ? raw.table_id : null,
           error.message,
+          this.options.owner,
         ],
       )
       .catch(() => undefined);
@@ -389,7 +394,10 @@ export class UcrDataSourceManager {
       seen.add(row.view_name);
       await this.retire(row.domain, row.table_id, 'configuration removed');
     }
-    await this.db.none(`DELETE FROM ${ucrProblemsTable} WHERE origin = $1`, [origin]);
+    await this.db.none(`DELETE FROM ${ucrProblemsTable} WHERE owner = $1 AND origin = $2`, [
+      this.options.owner,
+      origin,
+    ]);
     await this.refresh();
   }
 
