@@ -23,6 +23,7 @@ describe('preparePipeline', () => {
     name: 'bench-ingest-ab12-w1',
     topics: { forms: 'bench_ingest_ab12.forms', cases: 'bench_ingest_ab12.cases' },
     ucrConfigFolder: '/tmp/run/ucr',
+    ucrSinkSettings: { buildStartDelayMs: 0 },
   });
   const pipeline = parse(text) as Record<string, Record<string, unknown>>;
 
@@ -36,11 +37,12 @@ describe('preparePipeline', () => {
     expect(pipeline.source!.topics).toEqual(['bench_ingest_ab12.forms', 'bench_ingest_ab12.cases']);
   });
 
-  it("reads the run's UCR data sources once", () => {
+  it("reads the run's UCR data sources once, with the settings given", () => {
     expect(pipeline.sinks!.tables).toEqual({
       type: 'ucr-postgres',
       configFolder: '/tmp/run/ucr',
       configPollMs: 0,
+      buildStartDelayMs: 0,
     });
   });
 

@@ -7,6 +7,8 @@ export interface PipelineRename {
   topics: Readonly<Record<string, string>>;
   /** Folder of this run's UCR data source configurations, for every `ucr-postgres` sink. */
   ucrConfigFolder?: string;
+  /** More settings for every `ucr-postgres` sink (e.g. `buildStartDelayMs: 0` for one worker). */
+  ucrSinkSettings?: Readonly<Record<string, unknown>>;
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> =>
@@ -45,6 +47,8 @@ export function preparePipeline(text: string, rename: PipelineRename): string {
       if (!isMap(sink) || sink.type !== 'ucr-postgres') continue;
       document.setIn(['sinks', key, 'configFolder'], rename.ucrConfigFolder);
       document.setIn(['sinks', key, 'configPollMs'], 0);
+      for (const [setting, value] of Object.entries(rename.ucrSinkSettings ?? {}))
+        document.setIn(['sinks', key, setting], value);
     }
   return document.toString();
 }

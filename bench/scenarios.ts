@@ -148,7 +148,7 @@ export const scenarios: readonly Scenario[] = [
   ),
   inChild(
     'rebuild',
-    'a UCR data source rebuilt from 200,000 documents (bench/rebuild.ts)',
+    'UCR data sources built from 200,000 documents in the primary store vs a bare read-evaluate-COPY',
     'rebuild',
     'rebuildScenario',
   ),
