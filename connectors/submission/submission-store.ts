@@ -88,29 +88,79 @@ export class SubmissionStore {
     const bodySha = createHash('sha256').update(submission.xml).digest('hex');
     // Blobs first: a crash after them leaves an unreferenced object, never a form without its XML.
     const attachments = await this.storeBlobs(submission, formId, bodySha);
-    return this.retrying(() =>
-      this.options.db.tx('submission', async (t) => {
-        const existing = await t.oneOrNone<FormRow>(
-          `SELECT form_id, domain, state, body_sha256, version, seq, event FROM ${T.forms} WHERE form_id = $1 FOR UPDATE`,
-          [formId],
-        );
-        if (existing && existing.domain !== submission.domain) {
-          return { status: 'rejected', error: new FormDomainConflict(formId) } as const;
+    const caseIds = caseIdsOf(submission.blocks);
+    return this.retrying<SaveOutcome>(() =>
+      // The usual submission is two round trips: BEGIN with its locks, then every write with
+      // COMMIT. Statements are formatted by pg-promise and sent together as one simple query.
+      this.options.db.task('submission', async (t) => {
+        let open = true;
+        try {
+          const [, forms, cases] = await t.multi<FormRow | CaseRow>(
+            [
+              'BEGIN',
+              pgp.as.format(
+                `SELECT form_id, domain, state, body_sha256, version, seq, event FROM ${T.forms} WHERE form_id = $1 FOR UPDATE`,
+                [formId],
+              ),
+              // Sorted, so that two forms touching the same cases lock them in the same order.
+              caseIds.length
+                ? pgp.as.format(
+                    `SELECT case_id, domain, version, deleted, event FROM ${T.cases} WHERE case_id IN ($1:csv) ORDER BY case_id FOR UPDATE`,
+                    [[...caseIds].sort()],
+                  )
+                : 'SELECT 1 WHERE false',
+            ].join(';\n'),
+          );
+          const existing = (forms![0] as FormRow | undefined) ?? null;
+          const current = new Map((cases as CaseRow[]).map((row) => [row.case_id, row]));
+          const outcome = await this.decide(t, submission, existing, current, attachments, bodySha);
+          if (outcome.status === 'created' || outcome.status === 'edited') {
+            await t.none([...outcome.statements, 'COMMIT'].join(';\n'));
+            open = false;
+            return { status: outcome.status, formId, caseIds: outcome.caseIds };
+          }
+          await t.none('ROLLBACK');
+          open = false;
+          return outcome as SaveOutcome;
+        } finally {
+          if (open) await t.none('ROLLBACK').catch(() => undefined);
         }
-        if (existing?.body_sha256 === bodySha) {
-          return { status: 'duplicate', formId, caseIds: existing.event.case_ids } as const;
-        }
-        const now = Date.now();
-        const event = formEvent(submission, attachments, now, existing);
-        if (existing) return this.edit(t, submission, existing, event, bodySha, now);
-        return this.create(t, submission, event, bodySha, now);
       }),
     );
   }
 
+  /** What a submission does, given the locked form row and cases: the statements to commit, or why not. */
+  private async decide(
+    t: Tx,
+    submission: Submission,
+    existing: FormRow | null,
+    current: Map<string, CaseRow>,
+    attachments: FormAttachment[],
+    bodySha: string,
+  ): Promise<
+    | { status: 'created' | 'edited'; statements: string[]; caseIds: string[] }
+    | { status: 'duplicate'; formId: string; caseIds: string[] }
+    | { status: 'rejected'; error: CaseApplyError | FormDomainConflict }
+  > {
+    const formId = submission.parsed.metadata.instanceID;
+    if (existing && existing.domain !== submission.domain) {
+      return { status: 'rejected', error: new FormDomainConflict(formId) };
+    }
+    if (existing?.body_sha256 === bodySha)
+      return { status: 'duplicate', formId, caseIds: existing.event.case_ids };
+    const now = Date.now();
+    const event = formEvent(submission, attachments, now, existing);
+    if (existing) {
+      const check = checkCases(submission.domain, current, submission.blocks);
+      if (check) return { status: 'rejected', error: check };
+      return this.edit(t, submission, existing, event, bodySha, now);
+    }
+    return this.create(submission, event, bodySha, now, current);
+  }
+
   /** Archives (`archive: true`) or restores a form of the domain, rebuilding the cases it touched. */
   async setArchived(domain: string, formId: string, archive: boolean): Promise<ArchiveOutcome> {
-    const outcome = await this.retrying<ArchiveOutcome>(() =>
+    return this.retrying<ArchiveOutcome>(() =>
       this.options.db.tx('archive', async (t) => {
         const form = await t.oneOrNone<FormRow>(
           `SELECT form_id, domain, state, body_sha256, version, seq, event FROM ${T.forms} WHERE form_id = $1 FOR UPDATE`,
@@ -141,21 +191,19 @@ export class SubmissionStore {
         return { status: 'changed', caseIds: form.event.case_ids } as const;
       }),
     );
-    // Archiving rebuilds cases without checks that could reject it.
-    if (outcome.status === 'rejected') throw outcome.error;
-    return outcome;
   }
 
-  private async create(
-    t: Tx,
+  private create(
     submission: Submission,
     event: Form,
     bodySha: string,
     now: number,
-  ): Promise<SaveOutcome> {
+    current: Map<string, CaseRow>,
+  ):
+    | { status: 'created'; statements: string[]; caseIds: string[] }
+    | { status: 'rejected'; error: CaseApplyError } {
     const formId = event.doc_id;
     const caseIds = caseIdsOf(submission.blocks);
-    const current = await lockCases(t, caseIds);
     const live = new Map<string, Case>();
     for (const [id, row] of current)
       if (!row.deleted) live.set(id, { ...row.event, version: Number(row.version) });
@@ -173,15 +221,16 @@ export class SubmissionStore {
       if (row && row.deleted) next.version = Number(row.version) + 1;
     }
     const cases = [...applied.cases.values()];
-    await t.none(
-      [
+    return {
+      status: 'created',
+      caseIds,
+      statements: [
         insertFormSql(event, bodySha, submission),
         ...writeCasesSql(cases),
         ...addTransactionsSql(formId, caseIds),
         ...outboxRowsSql([this.formRow(event), ...cases.map((c) => this.caseRow(c))], this.outbox),
-      ].join(';\n'),
-    );
-    return { status: 'created', formId, caseIds };
+      ],
+    };
   }
 
   private async edit(
@@ -191,7 +240,7 @@ export class SubmissionStore {
     event: Form,
     bodySha: string,
     now: number,
-  ): Promise<SaveOutcome> {
+  ): Promise<{ status: 'edited'; statements: string[]; caseIds: string[] }> {
     const formId = existing.form_id;
     // The old version stays, as CommCare's XFormDeprecated, under a new id pointing back.
     const deprecatedId = randomUUID();
@@ -233,38 +282,15 @@ export class SubmissionStore {
         ...addTransactionsSql(formId, newCaseIds),
       ].join(';\n'),
     );
-    const check = await this.checkCases(t, submission.domain, newCaseIds, submission.blocks);
-    if (check) throw new Rejection(check);
     const cases = await this.rebuildCases(t, submission.domain, affected, now);
-    await insertOutboxRows(
-      t,
-      [this.formRow(deprecated), this.formRow(event), ...cases.map((c) => this.caseRow(c))],
-      this.outbox,
-    );
-    return { status: 'edited', formId, caseIds: newCaseIds };
-  }
-
-  /** Refuses an edit whose blocks touch another domain's cases or update cases nobody creates. */
-  private async checkCases(
-    t: Tx,
-    domain: string,
-    caseIds: string[],
-    blocks: CaseBlock[],
-  ): Promise<CaseApplyError | null> {
-    const current = await lockCases(t, caseIds);
-    const live = new Map<string, Case>();
-    for (const [id, row] of current) {
-      if (row.domain !== domain) live.set(id, row.event);
-      else if (!row.deleted) live.set(id, row.event);
-    }
-    const applied = applyCaseBlocks(live, blocks, {
-      domain,
-      formId: 'check',
-      serverNowMs: Date.now(),
-      formUserId: null,
-      formTimeEndMs: null,
-    });
-    return applied.ok ? null : applied.error;
+    return {
+      status: 'edited',
+      caseIds: newCaseIds,
+      statements: outboxRowsSql(
+        [this.formRow(deprecated), this.formRow(event), ...cases.map((c) => this.caseRow(c))],
+        this.outbox,
+      ),
+    };
   }
 
   /**
@@ -369,14 +395,11 @@ export class SubmissionStore {
     );
   }
 
-  private async retrying<R>(
-    work: () => Promise<R>,
-  ): Promise<R | { status: 'rejected'; error: CaseApplyError }> {
+  private async retrying<R>(work: () => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (error) {
-        if (error instanceof Rejection) return { status: 'rejected', error: error.error };
         const code = (error as { code?: string }).code;
         if (attempt >= maxAttempts || !code || !retriedCodes.has(code)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
@@ -385,13 +408,24 @@ export class SubmissionStore {
   }
 }
 
-type Tx = Parameters<Parameters<Database['tx']>[1]>[0];
+type Tx = Parameters<Parameters<Database['task']>[1]>[0];
 
-/** Carries a rejection out of a transaction so that it rolls back. */
-class Rejection extends Error {
-  constructor(readonly error: CaseApplyError) {
-    super(error.message);
-  }
+/** Refuses an edit whose blocks touch another domain's cases or update cases nobody creates. */
+function checkCases(
+  domain: string,
+  current: Map<string, CaseRow>,
+  blocks: CaseBlock[],
+): CaseApplyError | null {
+  const live = new Map<string, Case>();
+  for (const [id, row] of current) if (row.domain !== domain || !row.deleted) live.set(id, row.event);
+  const applied = applyCaseBlocks(live, blocks, {
+    domain,
+    formId: 'check',
+    serverNowMs: Date.now(),
+    formUserId: null,
+    formTimeEndMs: null,
+  });
+  return applied.ok ? null : applied.error;
 }
 
 function timeEndMs(submission: Submission): number | null {
