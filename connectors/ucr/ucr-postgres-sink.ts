@@ -13,6 +13,7 @@ import { ucrStageLink } from '../../processors/ucr-stage/ucr-stage-link.js';
 import { readEndpoints } from '../endpoints.js';
 import { postgresPool, type Database } from '../postgres/postgres-pool.js';
 import { UcrConfigFolder } from './ucr-config-folder.js';
+import { UcrConfigsConsumer } from './ucr-configs-consumer.js';
 import { UcrDataSourceManager, type UcrCompiler } from './ucr-data-source-manager.js';
 import { defaultUcrCompiler, ucrCompilerResource } from './ucr-default-compiler.js';
 import { UcrLookupLoader } from './ucr-lookup-loader.js';
@@ -31,6 +32,13 @@ const ucrPostgresSinkConfig = z.object({
     .default('pipelines/ucr')
     .describe(
       'Folder whose `*.json` files (not subfolders) are data source configurations; relative to the working directory.',
+    ),
+  configsTopic: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Topic of configuration change events (Avro ConfigDocument, e.g. `configs`) to follow for DataSourceConfiguration documents; off when absent.',
     ),
   configPollMs: z
     .number()
@@ -132,6 +140,7 @@ export class UcrPostgresSink implements Sink {
   readonly manager: UcrDataSourceManager;
   private readonly loader: UcrLookupLoader;
   private readonly folder: UcrConfigFolder;
+  private readonly configs: UcrConfigsConsumer | undefined;
 
   constructor(
     private readonly config: UcrPostgresSinkConfig,
@@ -157,6 +166,9 @@ export class UcrPostgresSink implements Sink {
       catalogPollMs: config.catalogPollMs,
       buildStartDelayMs: config.buildStartDelayMs,
     });
+    this.configs = config.configsTopic
+      ? new UcrConfigsConsumer(config.configsTopic, (origin, json) => this.manager.apply(origin, json), ctx)
+      : undefined;
     this.folder = new UcrConfigFolder(
       config.configFolder,
       (origin, json) => this.manager.apply(origin, json),
@@ -168,6 +180,7 @@ export class UcrPostgresSink implements Sink {
     await this.manager.start();
     await this.folder.scan();
     this.folder.watch(this.config.configPollMs);
+    await this.configs?.start();
     (await ucrStageLink(this.ctx.resources, this.ctx.pipeline)).provide({
       dataSources: (domain, docType) => this.manager.dataSources(domain, docType),
       fetch: (keys) => this.loader.fetch(keys),
@@ -234,6 +247,7 @@ export class UcrPostgresSink implements Sink {
 
   async close(): Promise<void> {
     this.folder.stop();
+    await this.configs?.stop();
     await this.manager.close();
   }
 }
