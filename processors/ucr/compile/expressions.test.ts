@@ -442,3 +442,28 @@ describe('location expressions', () => {
     ).toEqual([]);
   });
 });
+
+describe('more §13 edge cases', () => {
+  it('switch keys are never converted: a date value does not match a date-like key', () => {
+    const spec = {
+      type: 'switch',
+      switch_on: prop('d', 'date'),
+      cases: { '2023-01-01': 'hit' },
+      default: 'miss',
+    };
+    expect(ev(spec, { d: '2023-01-01' })).toBe('miss');
+    expect(ev({ ...spec, switch_on: prop('d') }, { d: '2023-01-01' })).toBe('hit');
+  });
+  it('a string datatype on a datetime prints a space and on a Decimal its digits', () => {
+    expect(ev(prop('t', 'string'), { t: { type: 'x' } })).toBe("{'type': 'x'}");
+    expect(
+      ev({ type: 'evaluator', statement: 'str(a)', context_variables: { a: '2023-03-14T09:21:05Z' } }),
+    ).toBe('2023-03-14 09:21:05');
+    expect(ev({ type: 'evaluator', statement: 'str(a)', context_variables: { a: '1.50' } })).toBe('1.5');
+  });
+  it('integer truncates toward zero through float and keeps None for junk', () => {
+    expect(ev(prop('n', 'integer'), { n: '-7.9' })).toBe(-7);
+    expect(ev(prop('n', 'integer'), { n: '4o' })).toBeNull();
+    expect(ev(prop('n', 'small_integer'), { n: ' 12 ' })).toBe(12);
+  });
+});

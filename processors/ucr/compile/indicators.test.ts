@@ -191,3 +191,29 @@ describe('stored value fast paths agree with the general coercion', () => {
     expect(compileIndicator(date).evaluate({ v: value }).value).toEqual({ d: expected });
   });
 });
+
+describe('array and datetime storage', () => {
+  it('stores arrays as text arrays of str() values', () => {
+    const spec = {
+      type: 'expression',
+      column_id: 'a',
+      datatype: 'array',
+      expression: { type: 'property_name', property_name: 'a' },
+    };
+    expect(compileIndicator(spec).evaluate({ a: [1, 1.5, true, null, 'x'] }).value).toEqual({
+      a: ['1', '1.5', 'True', 'None', 'x'],
+    });
+  });
+  it('stores datetimes without a fraction when it is zero', () => {
+    const spec = {
+      type: 'expression',
+      column_id: 't',
+      datatype: 'datetime',
+      expression: { type: 'property_name', property_name: 't' },
+    };
+    expect(compileIndicator(spec).evaluate({ t: '2023-03-14T09:21:05.000000Z' }).value).toEqual({
+      t: '2023-03-14T09:21:05',
+    });
+    expect(compileIndicator(spec).evaluate({ t: '2023-03-14' }).value).toEqual({ t: '2023-03-14T00:00:00' });
+  });
+});
