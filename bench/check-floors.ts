@@ -1,6 +1,6 @@
 import type { ScenarioResult } from './scenario-result.js';
 
-/** bench/floors.json: the lowest acceptable median of each ratio, by scenario then ratio name. */
+/** bench/floors.json: the lowest acceptable median of each ratio, by scenario then ratio name; keys starting with `_` (at either level) are comments. */
 export type Floors = Record<string, Record<string, number>>;
 
 /** Why a scenario has no result: it broke, or what it measures does not exist yet. */

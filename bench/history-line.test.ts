@@ -55,6 +55,38 @@ describe('historyEntry', () => {
   });
 });
 
+describe('historyEntry with floors', () => {
+  const many = {
+    ...run,
+    scenarios: {
+      runtime: {
+        scenario: 'runtime',
+        figures: Object.fromEntries(
+          ['a', 'b', 'c', 'd', 'e'].map((n) => [
+            `${n}.recordsPerSecond`,
+            { ...spreadOf(1), unit: 'records/s' },
+          ]),
+        ),
+        ratios: Object.fromEntries(
+          ['r1', 'r2', 'r3', 'r4', 'r5'].map((n) => [n, { ...spreadOf(1), of: 'x', to: 'y' }]),
+        ),
+        peakRssMiB: {},
+        seconds: 1,
+      },
+    },
+  };
+
+  it('keeps only the floored ratios of a scenario that has floors, and four throughputs', () => {
+    const entry = historyEntry(many, { runtime: { r5: 0.5 } });
+    expect(Object.keys(entry.s.runtime!.r)).toEqual(['r5']);
+    expect(Object.keys(entry.s.runtime!.f)).toHaveLength(4);
+  });
+
+  it('keeps the first four ratios of a scenario without floors', () => {
+    expect(Object.keys(historyEntry(many).s.runtime!.r)).toEqual(['r1', 'r2', 'r3', 'r4']);
+  });
+});
+
 describe('parseHistory', () => {
   it('reads every line back, skipping a torn one', () => {
     const text = historyLine(run) + '{"at":"2026-11-29T09' + '\n' + historyLine({ ...run, at: 'later' });

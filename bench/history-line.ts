@@ -1,4 +1,4 @@
-import { failsBuild } from './check-floors.js';
+import { failsBuild, type Floors } from './check-floors.js';
 import type { BenchRun, ScenarioResult } from './scenario-result.js';
 
 /**
@@ -21,24 +21,37 @@ export interface HistoryEntry {
   fail?: string[];
 }
 
-/** The headline figures: the declared ones, else the first eight throughputs. */
-export function headlineFigures(result: ScenarioResult): string[] {
+/** The headline figures: the declared ones, else the first `count` throughputs. */
+export function headlineFigures(result: ScenarioResult, count = 8): string[] {
   if (result.headline) return result.headline.filter((name) => result.figures[name]);
   return Object.entries(result.figures)
     .filter(([, figure]) => figure.unit.endsWith('/s'))
-    .slice(0, 8)
+    .slice(0, count)
     .map(([name]) => name);
 }
 
-export function historyEntry(run: BenchRun): HistoryEntry {
+/** The ratios worth a place in the history: the floored ones, else the first four. */
+export function headlineRatios(scenario: string, result: ScenarioResult, floors: Floors): string[] {
+  const names = Object.keys(result.ratios);
+  const floored = names.filter((name) => floors[scenario]?.[name] !== undefined);
+  return floored.length ? floored : names.slice(0, 4);
+}
+
+/**
+ * The run reduced to one entry: per scenario its headline figures (declared, else the first four
+ * throughputs), its floored ratios (else its first four) and its largest peak RSS.
+ */
+export function historyEntry(run: BenchRun, floors: Floors = {}): HistoryEntry {
   const s: HistoryEntry['s'] = {};
   for (const [name, result] of Object.entries(run.scenarios)) {
     const rss = Object.values(result.peakRssMiB);
     s[name] = {
       f: Object.fromEntries(
-        headlineFigures(result).map((figure) => [figure, result.figures[figure]!.median]),
+        headlineFigures(result, 4).map((figure) => [figure, result.figures[figure]!.median]),
       ),
-      r: Object.fromEntries(Object.entries(result.ratios).map(([ratio, value]) => [ratio, value.median])),
+      r: Object.fromEntries(
+        headlineRatios(name, result, floors).map((ratio) => [ratio, result.ratios[ratio]!.median]),
+      ),
       ...(rss.length ? { rss: Math.max(...rss) } : {}),
     };
   }
@@ -57,8 +70,8 @@ export function historyEntry(run: BenchRun): HistoryEntry {
 }
 
 /** The entry as one JSON line, newline included. */
-export function historyLine(run: BenchRun): string {
-  return `${JSON.stringify(historyEntry(run))}\n`;
+export function historyLine(run: BenchRun, floors: Floors = {}): string {
+  return `${JSON.stringify(historyEntry(run, floors))}\n`;
 }
 
 /** Every well-formed line of history.jsonl, oldest first; a broken line (a torn write) is skipped. */

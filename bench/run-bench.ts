@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   await mkdir(resultsDir, { recursive: true });
   const file = join(resultsDir, `${run.at.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${text}\n`);
-  await appendFile(join(resultsDir, 'history.jsonl'), historyLine(run));
+  await appendFile(join(resultsDir, 'history.jsonl'), historyLine(run, floors));
   console.log(text);
 
   log(summaryTable(run));
