@@ -467,3 +467,29 @@ describe('more §13 edge cases', () => {
     expect(ev(prop('n', 'small_integer'), { n: ' 12 ' })).toBe(12);
   });
 });
+
+describe('named expression cache', () => {
+  it('evaluates a named expression once per item and iteration', () => {
+    let calls = 0;
+    const lookups = { get: () => (calls++, { domain: 'd', v: calls }) };
+    const named = {
+      rel: {
+        type: 'related_doc',
+        related_doc_type: 'CommCareCase',
+        doc_id_expression: 'x',
+        value_expression: prop('v'),
+      },
+    };
+    const spec = {
+      type: 'iterator',
+      expressions: [
+        { type: 'named', name: 'rel' },
+        { type: 'named', name: 'rel' },
+      ],
+    };
+    expect(compileExpression(spec, { namedExpressions: named })({ domain: 'd' }, { lookups }).value).toEqual([
+      1, 1,
+    ]);
+    expect(calls).toBe(1);
+  });
+});

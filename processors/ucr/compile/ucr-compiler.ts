@@ -134,8 +134,24 @@ export class UcrCompiler {
     } finally {
       this.compiling.delete(key);
     }
-    this.compiledNamedExpressions.set(name, target);
-    return target;
+    // CommCare caches a named expression's value per item and iteration; so do we, for the last
+    // (item, context, iteration) seen, which is what repeated uses within one row hit.
+    const compiled = target;
+    let lastItem: unknown = undefined;
+    let lastCtx: EvalContext | undefined;
+    let lastIteration = -1;
+    let lastValue: unknown = null;
+    const cached: Expr = (item, ctx) => {
+      if (ctx === lastCtx && item === lastItem && ctx.iteration === lastIteration) return lastValue;
+      const value = compiled(item, ctx);
+      lastItem = item;
+      lastCtx = ctx;
+      lastIteration = ctx.iteration;
+      lastValue = value;
+      return value;
+    };
+    this.compiledNamedExpressions.set(name, cached);
+    return cached;
   }
 
   private namedFilter(name: string, path: string): Filter {
