@@ -74,6 +74,7 @@ export class UcrDataSourceManager {
   private readonly uncompilable = new Set<string>();
   private readonly builds = new Map<string, Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
+  private maintaining: Promise<unknown> | undefined;
   private closed = false;
 
   constructor(
@@ -87,12 +88,15 @@ export class UcrDataSourceManager {
     await this.refresh();
     const every = (ms: number, work: () => Promise<unknown>) => {
       const timer = setInterval(() => {
-        work().catch((error: unknown) =>
-          this.options.logger.warn(
-            { error: (error as Error).message },
-            'UCR maintenance failed; trying again.',
-          ),
-        );
+        if (this.closed || this.maintaining) return;
+        this.maintaining = work()
+          .finally(() => (this.maintaining = undefined))
+          .catch((error: unknown) =>
+            this.options.logger.warn(
+              { error: (error as Error).message },
+              'UCR maintenance failed; trying again.',
+            ),
+          );
       }, ms);
       timer.unref();
       this.timers.push(timer);
@@ -105,7 +109,7 @@ export class UcrDataSourceManager {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    await Promise.allSettled([...this.builds.values()]);
+    await Promise.allSettled([...this.builds.values(), this.maintaining]);
   }
 
   /** Live and building definitions of a domain for one referenced doc type (one per key). */
@@ -302,6 +306,7 @@ export class UcrDataSourceManager {
           ? ucrInPlaceMigration(live.physical_table, before, ds)
           : undefined;
         if (migration) {
+          await lockView(t, view);
           if (building) await this.retireRow(t, building, 0);
           await this.freeName(t, physical);
           for (const statement of migration) await t.none(statement);
@@ -413,6 +418,7 @@ export class UcrDataSourceManager {
     for (const row of due) {
       await this.db.tx('tributary-ucr-drop', async (t) => {
         await t.any('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(row.view_name)]);
+        await lockView(t, row.view_name);
         // CASCADE drops the view only when it still points here (the data source was deactivated).
         await t.none(`DROP TABLE IF EXISTS ${ucrQualified(row.physical_table)} CASCADE`);
         for (const statement of ucrDropTableDdl(row.physical_table)) await t.none(statement);
@@ -530,6 +536,7 @@ export class UcrDataSourceManager {
       );
       const building = current.find((r) => r.physical_table === row.physical_table && r.state === 'building');
       if (!building) return;
+      await lockView(t, row.view_name);
       const live = current.find((r) => r.state === 'live');
       const canonical = ucrPhysicalTableName(row.domain, row.table_id, row.definition_hash);
       const dataSource = this.options.compile(row.source);
@@ -617,6 +624,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
     isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
+}
+
+/**
+ * Takes the view's lock before any table's: readers lock the view, then the table under it, so a
+ * swap that locked a table first could deadlock with them.
+ */
+async function lockView(
+  t: { any(query: string, values?: unknown): Promise<unknown[]> },
+  view: string,
+): Promise<void> {
+  const [found] = (await t.any('SELECT to_regclass($1)::text AS v', [ucrQualified(view)])) as {
+    v: string | null;
+  }[];
+  if (found?.v) await t.any(`LOCK TABLE ${ucrQualified(view)} IN ACCESS EXCLUSIVE MODE`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
