@@ -13,6 +13,7 @@ import { formatProbeTable } from './format.js';
 import { probeEndpoints } from './probe-endpoints.js';
 import { registry } from './registry.js';
 import { schemasCommand } from './schemas-command.js';
+import { ucrCommand } from './ucr-command.js';
 import { xformCommand } from './xform-command.js';
 
 // kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
@@ -45,6 +46,12 @@ Submissions:
   submit --generate N [--rate R]          post N generated forms of the built-in demo application
   seed-demo [--domain demo]               the demo domain, users, groups, locations, app in CouchDB
   xform parse <file.xml>                  the form as JSON, its metadata and its case actions (no stores touched)
+
+UCR (no server needed):
+  ucr expr --expression E.json --doc D.json [--context C.json] [--typed]   an expression's value
+  ucr filter --filter F.json --doc D.json [--context C.json]               true or false
+  ucr indicator --indicator I.json --doc D.json [--context C.json]         an indicator's columns and values
+  ucr eval --config DS.json --docs DOCS.json|.jsonl [--context C.json]     a data source's rows, as JSON lines
 
 Environment:
   demo                                    bring the local stack up and show every service
@@ -80,6 +87,8 @@ async function main(args: string[]): Promise<number> {
       return schemasCommand(rest);
     case 'xform':
       return xformCommand(rest);
+    case 'ucr':
+      return ucrCommand(rest);
     case 'serve':
       return serveCommand(rest, registry);
     case 'submit':
