@@ -75,7 +75,7 @@ describe('renderReport', () => {
   });
 
   it('shows the latest figures with their spread, the latency percentiles, peak RSS, floors and errors', () => {
-    expect(html).toContain('sink-postgres: latency percentiles');
+    expect(html).toContain('sink-postgres: latencies (percentiles, means)');
     expect(html).toContain('sink-postgres · scenario: 321 MiB');
     expect(html).toContain('ok   sink-postgres sinkToStagingUpsert 0.93 ≥ floor 0.5');
     expect(html).toContain('ingest: cannot run yet');

@@ -71,7 +71,7 @@ function latestSection(run: BenchRun): string {
     if (latencies.length)
       parts.push(
         barChart({
-          title: `${name}: latency percentiles`,
+          title: `${name}: latencies (percentiles, means)`,
           bars: latencies.map(([label, f]) => ({ label, ...barOf(f) })),
           unit: 'ms',
         }),

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, formatNumber, lineChart, niceTicks } from './svg-charts.js';
+import { barChart, formatNumber, lineChart, niceTicks, shortenLeft } from './svg-charts.js';
 
 describe('svg charts', () => {
+  it('labels the newest run and every few before it, never two crowded at the end', () => {
+    const labels = Array.from({ length: 14 }, (_, i) => `c${i}`);
+    const svg = lineChart({ title: 't', labels, series: [{ name: 's', values: labels.map(() => 1) }] });
+    const shown = [...svg.matchAll(/class="tick">(c\d+)</g)].map((m) => m[1]);
+    expect(shown).toEqual(['c1', 'c3', 'c5', 'c7', 'c9', 'c11', 'c13']);
+  });
+
+  it('shortens long bar labels from the left', () => {
+    expect(shortenLeft('clients.platformatic.noopJson.pipeline.commitMeanMs', 20)).toBe(
+      '…peline.commitMeanMs',
+    );
+  });
+
   it('picks round ticks from zero past the maximum', () => {
     expect(niceTicks(87)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(niceTicks(1.2)).toEqual([0, 0.5, 1, 1.5]);

@@ -73,9 +73,10 @@ export function lineChart({ title, labels, series, unit = '', guides = [] }: Lin
       `<text x="${plot.left - 6}" y="${y(tick) + 4}" text-anchor="end" class="tick">${formatNumber(tick)}</text>`,
     );
   }
-  const labelEvery = Math.max(1, Math.ceil(labels.length / 12));
+  const labelEvery = Math.max(1, Math.ceil(labels.length / 10));
   labels.forEach((label, i) => {
-    if (i % labelEvery === 0 || i === labels.length - 1)
+    // Counted from the newest run, so it always has its label and labels never crowd.
+    if ((labels.length - 1 - i) % labelEvery === 0)
       parts.push(
         `<text x="${x(i)}" y="${plot.top + plot.height + 16}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`,
       );
@@ -123,6 +124,10 @@ export function lineChart({ title, labels, series, unit = '', guides = [] }: Lin
   return parts.join('\n');
 }
 
+/** `text` cut to `max` characters from the left (`…` marks the cut): the end of a figure name says most. */
+export const shortenLeft = (text: string, max: number): string =>
+  text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+
 export interface Bar {
   label: string;
   value: number;
@@ -159,7 +164,7 @@ export function barChart({
         ? ` (${formatNumber(bar.min)}–${formatNumber(bar.max)})`
         : '';
     parts.push(
-      `<text x="${plot.left - 6}" y="${mid + 4}" text-anchor="end" class="tick">${escapeHtml(bar.label)}</text>`,
+      `<text x="${plot.left - 6}" y="${mid + 4}" text-anchor="end" class="tick">${escapeHtml(shortenLeft(bar.label, 46))}</text>`,
       `<rect x="${plot.left}" y="${yTop + 4}" width="${Math.max(0, x(bar.value) - plot.left).toFixed(1)}" height="${plot.row - 8}" fill="${colour(i)}" opacity="0.8"><title>${escapeHtml(`${bar.label}: ${formatNumber(bar.value)} ${unit}${spreadText}`.trim())}</title></rect>`,
     );
     if (bar.min !== undefined && bar.max !== undefined && bar.min !== bar.max)
