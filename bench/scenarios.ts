@@ -52,7 +52,8 @@ function inChild(
     inDefaultRun,
     run: async ({ quick, profile, resultsDir }) => {
       const file = here(`${module}.js`);
-      if (!existsSync(file))
+      // Both: a module deleted from bench/ must not run from a stale build.
+      if (!existsSync(file) || !existsSync(join(repositoryRoot, 'bench', `${module}.ts`)))
         throw new ScenarioUnavailableError(
           `bench/${module}.ts does not exist yet: it should export ${exportName}(options: { quick, log }) (see bench/README.md)`,
         );
