@@ -17,6 +17,7 @@ import { ResourcePool } from '../runtime/engine/resources.js';
 import { createLogger } from '../runtime/telemetry/logger.js';
 import { loadSchemaCatalog } from '../schemas/tools/schema-catalog.js';
 import { registerSchemas } from '../schemas/tools/schema-register.js';
+import { reportHandler } from './commands/serve.js';
 import { postGenerated } from './commands/submit.js';
 import { demoUsers } from './demo-application.js';
 import { seedDirectory } from './demo-directory.js';
@@ -31,7 +32,10 @@ const demoPipelines = [
   'pipelines/examples/submissions-to-kafka.yaml',
   'pipelines/examples/couchdb-to-kafka.yaml',
   'pipelines/examples/cases-to-postgres.yaml',
+  'pipelines/examples/ucr-to-postgres.yaml',
 ];
+const ucrTables = ['household_register', 'visit_medications', 'open_cases_by_owner'] as const;
+const demoReports = ['households-by-village', 'medications-taken', 'open-cases-by-owner'] as const;
 const casesTable = 'tributary_views.cases';
 const domain = 'demo';
 const submissions = 300;
@@ -95,6 +99,7 @@ export async function demo(): Promise<number> {
     host: '127.0.0.1',
     blobs: 's3',
     maxBodyBytes: 50 * 1024 * 1024,
+    handlers: (db) => [reportHandler(db, logger)],
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
@@ -158,6 +163,80 @@ export async function demo(): Promise<number> {
         rows.map((r) => [r.case_id, String(r.version), r.case_type, r.name, String(r.closed)]),
       ),
     );
+
+    const counts = async () =>
+      Promise.all(
+        ucrTables.map((table) =>
+          db
+            .one<{ n: bigint }>(`SELECT count(*) AS n FROM tributary_ucr.$1:name`, [`${domain}_${table}`])
+            .then(
+              (r) => Number(r.n),
+              () => -1,
+            ),
+        ),
+      );
+    // The UCR pipeline is done when every table has rows and they stop changing.
+    let last = '';
+    await waitFor(async () => {
+      const now = JSON.stringify(await counts());
+      const settled = now === last && !now.includes('-1') && !now.includes('[0') && !now.includes(',0');
+      last = now;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, 1000));
+      return settled;
+    }, 90_000);
+    const rowCounts = await counts();
+    console.log(
+      `\n9. UCR data sources (pipelines/ucr/*.json) as tables, read through the views tributary_ucr."${domain}_<table_id>":\n`,
+    );
+    console.log(
+      formatTable(
+        ['DATA SOURCE', 'ROWS'],
+        ucrTables.map((t, i) => [t, String(rowCounts[i])]),
+      ),
+    );
+
+    const reader = users[0]!;
+    console.log(
+      `\n10. The shipped reports (pipelines/ucr/reports/), over HTTP as ${reader.username}@${domain}.commcarehq.org:`,
+    );
+    for (const report of demoReports) {
+      const url = `${receiver.url}/a/${domain}/reports/${report}/data?limit=5`;
+      const response = await fetch(url, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${reader.username}:${reader.password}`).toString('base64')}`,
+        },
+      });
+      if (!response.ok) {
+        console.log(
+          `\n   GET /a/${domain}/reports/${report}/data → ${response.status} ${await response.text()}`,
+        );
+        continue;
+      }
+      const body = (await response.json()) as {
+        title: string;
+        columns: { id: string; display: string }[];
+        rows: Record<string, unknown>[];
+        total_row: unknown[] | null;
+        total_records: number;
+      };
+      console.log(
+        `\n   ${body.title} — GET /a/${domain}/reports/${report}/data (${body.total_records} rows; first 5)\n`,
+      );
+      const cell = (v: unknown): string =>
+        v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+      console.log(
+        formatTable(
+          body.columns.map((c) => c.display.toUpperCase()),
+          [
+            ...body.rows.map((r) => body.columns.map((c) => cell(r[c.id]))),
+            ...(body.total_row ? [body.total_row.map(cell)] : []),
+          ],
+        )
+          .split('\n')
+          .map((line) => `   ${line}`)
+          .join('\n'),
+      );
+    }
   } finally {
     await admin.close();
     await receiver.close();
@@ -167,10 +246,12 @@ export async function demo(): Promise<number> {
   // The user who filled connectors/submission/fixtures/demo-registration.xml.
   const user = users[7]!;
   console.log(`
-Try it yourself (the receiver: npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml --blobs s3):
+Try it yourself (npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml pipelines/examples/ucr-to-postgres.yaml --blobs s3):
   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} -H 'Content-Type: text/xml' \\
        --data-binary @connectors/submission/fixtures/demo-registration.xml http://127.0.0.1:8000/a/${domain}/receiver
+  curl -u ${user.username}@${domain}.commcarehq.org:${user.password} 'http://127.0.0.1:8000/a/${domain}/reports/medications-taken/data?format=csv'
   npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
+  npm run tributary -- ucr eval --config pipelines/ucr/visit-medications.json --docs <forms.jsonl>   try a data source offline
   npm run tributary -- docs                                                  every component and its options
   npm test                                                                   the whole suite against the real stack`);
   return 0;
