@@ -151,7 +151,7 @@ describe('tributary ucr', () => {
     });
     const result = await run(['expr', '--expression', expr, '--doc', await file('d7.json', {})]);
     expect(result.code).toBe(2);
-    expect(result.err.join('\n')).toMatch(/argument_expression\.type: a known expression type/);
+    expect(result.err.join('\n')).toMatch(/bad\.json: argument_expression\.type: a known expression type/);
   });
 
   it('exits 2 on bad usage and 1 on a missing file', async () => {

@@ -147,6 +147,8 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
     return 2;
   }
 
+  // The file a configuration error is in, so the message names it.
+  let configFile: string | undefined;
   try {
     const context = await readContext(flags.context);
     const evalOptions = (doc: unknown): StandaloneEvalOptions => ({
@@ -156,7 +158,7 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
     });
     switch (subcommand) {
       case 'expr': {
-        const file = need(flags.expression, 'expression');
+        const file = (configFile = need(flags.expression, 'expression'));
         const expr = compileExpression(await readJson(file));
         const doc = await readJson(need(flags.doc, 'doc'));
         const { value } = expr(doc, evalOptions(doc));
@@ -164,13 +166,13 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
         return 0;
       }
       case 'filter': {
-        const filter = compileFilter(await readJson(need(flags.filter, 'filter')));
+        const filter = compileFilter(await readJson((configFile = need(flags.filter, 'filter'))));
         const doc = await readJson(need(flags.doc, 'doc'));
         out(filter(doc, evalOptions(doc)).value ? 'true' : 'false');
         return 0;
       }
       case 'indicator': {
-        const indicator = compileIndicator(await readJson(need(flags.indicator, 'indicator')));
+        const indicator = compileIndicator(await readJson((configFile = need(flags.indicator, 'indicator'))));
         const doc = await readJson(need(flags.doc, 'doc'));
         const { value } = indicator.evaluate(doc, evalOptions(doc));
         const ids = indicator.columns.map((c) => c.id);
@@ -179,7 +181,7 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
         return 0;
       }
       default: {
-        const dataSource = compileDataSource(await readJson(need(flags.config, 'config')));
+        const dataSource = compileDataSource(await readJson((configFile = need(flags.config, 'config'))));
         const docs = await readDocs(need(flags.docs, 'docs'));
         const table = new Map<string, readonly UcrRow[]>();
         for (const doc of docs) {
@@ -202,7 +204,7 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
     }
   } catch (error) {
     if (error instanceof UcrConfigError) {
-      err(`bad configuration: ${error.message}`);
+      err(`${configFile ?? 'configuration'}: ${error.message}`);
       return 2;
     }
     if (error instanceof UsageError) {
