@@ -10,7 +10,7 @@ import { evaluateDocuments, type UcrLookupFetcher } from '../../processors/ucr-s
 import { eventToDoc } from '../../processors/ucr-stage/event-to-doc.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import { primaryStoreTables } from '../submission/primary-store.js';
-import { writeUcrDocuments, type UcrDocumentRows } from './ucr-table-writer.js';
+import { writeUcrDocuments, type UcrCopyClient, type UcrDocumentRows } from './ucr-table-writer.js';
 
 export interface UcrBackfillOptions {
   /** Documents read and written per transaction. */
@@ -122,8 +122,16 @@ export async function backfillUcrTable(
       }
       writes.push({ docId: row.id, version: row.version, rows: result.outcomes[0]!.rows });
     });
-    await db.tx('tributary-ucr-backfill', (t) =>
-      writeUcrDocuments(t, table, dataSource, writes, { replaceEqualVersion: options.replaceEqualVersion }),
-    );
+    const connection = await db.connect();
+    try {
+      await connection.tx('tributary-ucr-backfill', (t) =>
+        writeUcrDocuments(t, table, dataSource, writes, {
+          replaceEqualVersion: options.replaceEqualVersion,
+          copy: connection.client as unknown as UcrCopyClient,
+        }),
+      );
+    } finally {
+      void connection.done();
+    }
   }
 }

