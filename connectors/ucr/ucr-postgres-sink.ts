@@ -110,7 +110,7 @@ const ucrPostgresSinkConfig = z.object({
     .describe('CouchDB for user and location lookups; COUCHDB_URL (or the local stack) when absent.'),
   couchDatabases: z
     .record(z.string(), z.string())
-    .default({ user: 'users', location: 'locations' })
+    .default({ user: 'users', location: 'locations', group: 'groups' })
     .describe('CouchDB database per lookup kind.'),
 });
 
