@@ -9,7 +9,8 @@
  *
  * Every side is timed the same way from outside: the consumer group's committed offsets are polled
  * (both commit only once the rows are durable), from the first commit seen to the last document
- * committed, so process start and group join are apart (`…WithStartup` includes them). Each run
+ * committed, so process start and group join are apart (`…WithStartup` includes them); with 2
+ * workers the documents are produced to topics of their own once the group is stable. Each run
  * has its own consumer group and its own tables (table ids suffixed per run); peak RSS is sampled
  * from /proc for every process of each run. Topics, tables and catalog rows are removed at the end.
  */
@@ -24,7 +25,7 @@ import pg from 'pg';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { createAvroSerde } from '../connectors/kafka/avro-serde.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
-import type { Admin } from '../connectors/kafka/kafka-client.js';
+import type { Admin, Producer } from '../connectors/kafka/kafka-client.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
 import { ucrViewName } from '../connectors/ucr/ucr-table-names.js';
@@ -50,12 +51,14 @@ const partitions = 6;
 /** The pipelines' default delivery, which the bare consumer uses too. */
 const delivery = { maxBatchBytes: 1_048_576, maxInFlight: 4 };
 const sides = ['bare', 'pipeline1', 'pipeline2'] as const;
+// A type, not an interface: it goes where a Record<string, string> is expected.
+type TopicPair = { forms: string; cases: string };
 type Side = (typeof sides)[number];
 
 function sizes(quick: boolean) {
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   return quick
-    ? { documents: env('BENCH_INGEST_DOCUMENTS', 20_000), repeats: env('BENCH_REPEATS', 1) }
+    ? { documents: env('BENCH_INGEST_DOCUMENTS', 40_000), repeats: env('BENCH_REPEATS', 1) }
     : { documents: env('BENCH_INGEST_DOCUMENTS', 100_000), repeats: env('BENCH_REPEATS', 2) };
 }
 
@@ -86,9 +89,7 @@ interface Timed {
 
 /**
  * Polls the group's committed offsets on both topics until they reach the end; the rate counts
- * only what was committed after the first commit seen once the group has all its `members`
- * (with 2 workers, the first one's head start and the rebalance when the second joins are left
- * out, as the group join is: the figure is the sustained rate of N workers).
+ * only what was committed after the first commit seen, so process start and group join are left out.
  */
 async function timeCommits(
   admin: Admin,
@@ -99,10 +100,8 @@ async function timeCommits(
   startedMs: number,
   proc: ChildProcess,
   timeoutMs: number,
-  members: number,
 ): Promise<Omit<Timed, 'peakRssKiB' | 'rootPid'>> {
   let first: { at: number; committed: number } | undefined;
-  let complete = members <= 1;
   let exited: string | undefined;
   proc.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
   for (;;) {
@@ -112,15 +111,9 @@ async function timeCommits(
         const end = ends.get(`${topic}:${partition}`) ?? 0n;
         committed += offset === '-1' ? 0n : BigInt(offset) > end ? end : BigInt(offset);
       }
-    if (!complete) {
-      const description = await admin.describeGroup(group).catch(() => undefined);
-      complete =
-        description?.state === 'Stable' &&
-        description.members.filter((m) => m.assignments.length).length >= members;
-    }
     const now = performance.now();
     const done = Number(committed);
-    if (done > 0 && complete && !first) first = { at: now, committed: done };
+    if (done > 0 && !first) first = { at: now, committed: done };
     if (done >= total) {
       const steady = first && now > first.at ? (total - first.committed) / ((now - first.at) / 1000) : 0;
       const withStartup = total / ((now - startedMs) / 1000);
@@ -135,6 +128,34 @@ async function timeCommits(
     if (now - startedMs > timeoutMs)
       throw new Error(`${group}: ${done}/${total} documents committed after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Waits until the group is stable with `members` members holding partitions. With 2 workers the
+ * documents are produced only then: otherwise the first worker would read most of a quick run's
+ * documents alone while the second starts, and the figure would not be the rate of 2 workers.
+ */
+async function waitForMembers(
+  admin: Admin,
+  group: string,
+  members: number,
+  proc: ChildProcess,
+  timeoutMs: number,
+) {
+  const started = performance.now();
+  for (;;) {
+    const description = await admin.describeGroup(group).catch(() => undefined);
+    if (
+      description?.state === 'Stable' &&
+      description.members.filter((m) => m.assignments.length).length >= members
+    )
+      return;
+    if (proc.exitCode !== null)
+      throw new Error(`${group}: the process exited with ${proc.exitCode} before the group formed`);
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`${group}: no stable group of ${members} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -248,7 +269,8 @@ export async function ingestScenario(options: {
   }).admin();
   const pool = new pg.Pool({ connectionString: endpoints.DATABASE_URL, max: 4 });
   const createdTableIds: string[] = [];
-  const createdTopics: string[] = Object.values(topics);
+  const createdTopics: string[] = [];
+  let producer: Producer | undefined;
   const domain = 'demo';
   try {
     // The rows to expect, from the same compiled data sources the baseline uses.
@@ -264,36 +286,43 @@ export async function ingestScenario(options: {
       `ingest: ${forms.length} forms + ${cases.length} cases → ${expectedRows} rows in ${compiled.length} data sources`,
     );
 
-    // The topics, produced once.
+    // The messages, encoded once; the shared topics (bare, 1 worker) produced once.
     await pool.query(`CREATE SCHEMA ${runId}`);
-    await admin.createTopics(
-      Object.values(topics).map((topic) => ({
-        topic,
-        partitions,
-        replicationFactor: 1,
-        configs: { 'cleanup.policy': 'compact' },
-      })),
-    );
     const registry = new SchemaRegistryClient({ url: endpoints.SCHEMA_REGISTRY_URL });
-    const producer = await kafka.producer();
-    const produceStarted = performance.now();
-    const produce = async (topic: string, subject: string, schema: object, docs: { doc_id: string }[]) => {
+    const encode = async (subject: string, schema: object, docs: { doc_id: string }[]) => {
       const serde = createAvroSerde({ subject, schema }, registry);
-      for (let from = 0; from < docs.length; from += 2_000) {
-        const messages = await Promise.all(
-          docs
-            .slice(from, from + 2_000)
-            .map(async (doc) => ({ key: doc.doc_id, value: await serde.encode(doc) })),
-        );
-        await producer.send(topic, messages);
-      }
+      return Promise.all(docs.map(async (doc) => ({ key: doc.doc_id, value: await serde.encode(doc) })));
     };
-    await produce(topics.forms, 'bench.ingest.forms-value', formSchema, forms);
-    await produce(topics.cases, 'bench.ingest.cases-value', caseSchema, cases);
-    await producer.close();
-    const ends = new Map<string, bigint>();
-    for (const topic of Object.values(topics))
-      for (const p of await admin.topicOffsets(topic)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+    const messages = {
+      forms: await encode('bench.ingest.forms-value', formSchema, forms),
+      cases: await encode('bench.ingest.cases-value', caseSchema, cases),
+    };
+    producer = await kafka.producer();
+    const send = producer;
+    const createTopics = async (pair: TopicPair) => {
+      createdTopics.push(...Object.values(pair));
+      await admin.createTopics(
+        Object.values(pair).map((topic) => ({
+          topic,
+          partitions,
+          replicationFactor: 1,
+          configs: { 'cleanup.policy': 'compact' },
+        })),
+      );
+    };
+    /** Produces every document to `pair`; the end offset of each partition. */
+    const produce = async (pair: TopicPair) => {
+      for (const kind of ['forms', 'cases'] as const)
+        for (let from = 0; from < messages[kind].length; from += 2_000)
+          await send.send(pair[kind], messages[kind].slice(from, from + 2_000));
+      const ends = new Map<string, bigint>();
+      for (const topic of Object.values(pair))
+        for (const p of await admin.topicOffsets(topic)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+      return ends;
+    };
+    await createTopics(topics);
+    const produceStarted = performance.now();
+    const sharedEnds = await produce(topics);
     log(`ingest: produced in ${((performance.now() - produceStarted) / 1000).toFixed(1)} s`);
 
     const pipelineText = await readFile(pipelineFile, 'utf8');
@@ -315,6 +344,12 @@ export async function ingestScenario(options: {
         const ds = await runDataSources(sourceFiles, join(work, suffix), suffix);
         createdTableIds.push(...ds.tableIds);
         if (side !== 'bare') createdTopics.push(`${group}.dead-letter`);
+        // Two workers read topics of their own, produced once the group is stable with both (see below).
+        const sideTopics: TopicPair =
+          side === 'pipeline2'
+            ? { forms: `${runId}.w2r${repeat}.forms`, cases: `${runId}.w2r${repeat}.cases` }
+            : topics;
+        if (side === 'pipeline2') await createTopics(sideTopics);
         let proc: ChildProcess;
         let output = '';
         let tables: string[];
@@ -357,7 +392,11 @@ export async function ingestScenario(options: {
           const file = join(work, `${suffix}.yaml`);
           await writeFile(
             file,
-            preparePipeline(pipelineText, { name: group, topics, ucrConfigFolder: join(work, suffix) }),
+            preparePipeline(pipelineText, {
+              name: group,
+              topics: sideTopics,
+              ucrConfigFolder: join(work, suffix),
+            }),
           );
           tables = [];
           proc = spawn(process.execPath, [cli, 'run', file, '--workers', String(workers), '--port', '0'], {
@@ -365,8 +404,8 @@ export async function ingestScenario(options: {
             cwd: root,
             env: {
               ...process.env,
-              FORMS_TOPIC: topics.forms,
-              CASES_TOPIC: topics.cases,
+              FORMS_TOPIC: sideTopics.forms,
+              CASES_TOPIC: sideTopics.cases,
               LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
             },
           });
@@ -376,16 +415,20 @@ export async function ingestScenario(options: {
         const watch = watchPeakRss(proc.pid!);
         let timed;
         try {
+          let ends = sharedEnds;
+          if (side === 'pipeline2') {
+            await waitForMembers(admin, group, 2, proc, timeoutMs);
+            ends = await produce(sideTopics);
+          }
           timed = await timeCommits(
             admin,
             group,
-            Object.values(topics),
+            Object.values(sideTopics),
             ends,
             documents,
             startedMs,
             proc,
             timeoutMs,
-            side === 'pipeline2' ? 2 : 1,
           );
         } catch (error) {
           await stopProcess(proc, (await watch.stop()).keys());
@@ -479,6 +522,7 @@ export async function ingestScenario(options: {
       },
     };
   } finally {
+    await producer?.close().catch(() => undefined);
     await admin.deleteTopics(createdTopics).catch(() => undefined);
     await dropUcrTables(pool, domain, createdTableIds).catch(() => undefined);
     await pool.query(`DROP SCHEMA IF EXISTS ${runId} CASCADE`).catch(() => undefined);
