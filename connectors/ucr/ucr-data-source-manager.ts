@@ -27,6 +27,7 @@ import {
   ucrDataSourceKey,
   ucrPhysicalTableName,
   ucrQualified,
+  ucrVersionsSchema,
   ucrViewName,
   validateUcrIdentifier,
 } from './ucr-table-names.js';
@@ -307,6 +308,7 @@ export class UcrDataSourceManager {
           : undefined;
         if (migration) {
           await lockView(t, view);
+          await lockTables(t, live.physical_table);
           if (building) await this.retireRow(t, building, 0);
           await this.freeName(t, physical);
           for (const statement of migration) await t.none(statement);
@@ -546,6 +548,7 @@ export class UcrDataSourceManager {
         if (live.physical_table === canonical && physical !== canonical) {
           // A forced rebuild: the old table steps aside so the new one takes the canonical name.
           const aside = truncateIdentifier(`${live.physical_table}_x${randomBytes(3).toString('hex')}`);
+          await lockTables(t, live.physical_table, physical);
           for (const statement of ucrRenameTableDdl(live.physical_table, aside, dataSource))
             await t.none(statement);
           await t.none(`UPDATE ${ucrCatalogTable} SET physical_table = $2 WHERE physical_table = $1`, [
@@ -559,6 +562,7 @@ export class UcrDataSourceManager {
           ucrQualified(canonical),
         ]);
         if (!taken.t) {
+          await lockTables(t, physical);
           for (const statement of ucrRenameTableDdl(physical, canonical, dataSource)) await t.none(statement);
           await t.none(`UPDATE ${ucrCatalogTable} SET physical_table = $2 WHERE physical_table = $1`, [
             physical,
@@ -638,6 +642,15 @@ async function lockView(
     v: string | null;
   }[];
   if (found?.v) await t.any(`LOCK TABLE ${ucrQualified(view)} IN ACCESS EXCLUSIVE MODE`);
+}
+
+/**
+ * Locks tables for a schema change in the order writers take them (each table's version table,
+ * then the table; older tables first), so a writer and the change wait instead of deadlocking.
+ */
+async function lockTables(t: { any(query: string): Promise<unknown[]> }, ...tables: string[]): Promise<void> {
+  const names = tables.flatMap((table) => [ucrQualified(table, ucrVersionsSchema), ucrQualified(table)]);
+  await t.any(`LOCK TABLE ${names.join(', ')} IN ACCESS EXCLUSIVE MODE`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
