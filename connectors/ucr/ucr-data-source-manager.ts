@@ -195,6 +195,14 @@ export class UcrDataSourceManager {
     try {
       if (dataSource.isDeactivated) await this.retire(dataSource.domain, dataSource.tableId, 'deactivated');
       else if ((await this.reconcile(origin, dataSource)) === 'migrated') this.refreshInPlace(dataSource);
+      // The same origin may have named another data source before (its table_id was edited).
+      const before = await this.db.any<{ domain: string; table_id: string }>(
+        `SELECT DISTINCT domain, table_id FROM ${ucrCatalogTable}
+         WHERE owner = $1 AND origin = $2 AND state IN ('building', 'live') AND NOT (domain = $3 AND table_id = $4)`,
+        [this.options.owner, origin, dataSource.domain, dataSource.tableId],
+      );
+      for (const other of before)
+        await this.retire(other.domain, other.table_id, 'renamed in its configuration');
       await this.db.none(`DELETE FROM ${ucrProblemsTable} WHERE owner = $1 AND origin = $2`, [
         this.options.owner,
         origin,
@@ -241,12 +249,22 @@ export class UcrDataSourceManager {
     });
     await this.refresh();
     this.startPendingBuilds();
-    await this.settled();
-    const after = await this.db.any<{ state: string; errors: string | null }>(
-      `SELECT state, errors FROM ${ucrCatalogTable} WHERE view_name = $1 AND state = 'building'`,
-      [view],
-    );
-    if (after.length) throw new Error(`the rebuild did not finish: ${after[0]!.errors ?? 'still building'}`);
+    // This process or a running worker of the pipeline (whoever takes the build lock) builds it.
+    let reported: string | null = null;
+    for (;;) {
+      await this.settled();
+      const [building] = await this.db.any<{ errors: string | null }>(
+        `SELECT errors FROM ${ucrCatalogTable} WHERE view_name = $1 AND owner = $2 AND state = 'building'`,
+        [view, this.options.owner],
+      );
+      if (!building) return;
+      if (building.errors && building.errors !== reported) {
+        reported = building.errors;
+        this.options.logger.warn({ view, error: reported }, 'The rebuild failed for now; it is retried.');
+      }
+      await sleep(500);
+      this.startPendingBuilds();
+    }
   }
 
   private async problem(origin: string, json: unknown, error: Error): Promise<void> {
