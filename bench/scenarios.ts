@@ -142,10 +142,16 @@ export const scenarios: readonly Scenario[] = [
     'ingestScenario',
   ),
   inChild(
-    'submission-to-row',
-    'form submission to UCR row latency (bench/submission.ts)',
+    'submission',
+    'forms posted to the receiver (concurrency 32) until their changes are on Kafka, vs the same rows by a bare pg-promise loop',
     'submission',
     'submissionScenario',
+  ),
+  inChild(
+    'submission-to-row',
+    'receiver + relay + UCR: the max form rate, then POST-to-UCR-row latency at half that rate',
+    'submission',
+    'submissionToRowScenario',
   ),
   inChild(
     'rebuild',

@@ -6,6 +6,9 @@
  * a bare pg-promise loop, one transaction per form, at the same concurrency, no HTTP, no parsing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,7 @@ import { pgp } from '../connectors/postgres/postgres-pool.js';
 import { applyCaseBlocks } from '../connectors/submission/case-apply.js';
 import { caseIdsOf, extractCaseBlocks } from '../connectors/submission/case-blocks.js';
 import { parseXForm } from '../connectors/submission/xform-parse.js';
+import { primaryStoreTables } from '../connectors/submission/primary-store.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import type { Case } from '../schemas/generated/index.js';
 import { watchPeakRss } from './peak-rss.js';
@@ -26,11 +30,61 @@ import type { ScenarioResult } from './scenario-result.js';
 import { figure, ratioOf } from './spread.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const primaryForms = primaryStoreTables.forms;
+const primaryCases = primaryStoreTables.cases;
+const primaryCaseIndices = primaryStoreTables.caseIndices;
+const primaryCaseTransactions = primaryStoreTables.caseTransactions;
 const concurrency = 32;
 
 interface Options {
   quick: boolean;
   log: (line: string) => void;
+}
+
+interface ReceiverChild {
+  process: ChildProcess;
+  url: string;
+}
+
+/** `tributary serve` with the given pipelines in a child process, on its own outbox and topics. */
+async function startReceiver(
+  id: string,
+  pipelines: string[],
+  env: Record<string, string>,
+): Promise<ReceiverChild> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      'dist/cli/main.js',
+      'serve',
+      ...pipelines,
+      '--port',
+      String(port),
+      '--blobs',
+      's3',
+      '--metrics-port',
+      '0',
+      '--outbox-table',
+      `${id}.outbox`,
+      '--outbox-channel',
+      `${id}_outbox`,
+    ],
+    {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        OUTBOX_TABLE: `${id}.outbox`,
+        OUTBOX_CHANNEL: `${id}_outbox`,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, 60_000);
+  return { process: child, url };
 }
 
 export async function submissionScenario({ quick, log }: Options): Promise<ScenarioResult> {
@@ -139,7 +193,7 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
       setup: { submissions: count, concurrency, users: users.length, blobs: 's3', relay: 'same process' },
     };
   } finally {
-    await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [id]).catch(() => undefined);
+    await dropBenchObjects(db, resources, id, topics, domain);
     await db.$pool.end();
     await resources.close();
   }
@@ -295,4 +349,164 @@ async function stop(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * The `submission-to-row` scenario: the receiver with the relay and the UCR pipeline in one
+ * process. First the most forms per second it acknowledges at concurrency 32; then forms offered
+ * at half that rate, each follow-up visit timed from its POST until its rows are in the
+ * visit_medications table (`inserted_at`, set by the sink's transaction). The baseline is the bare
+ * pg-promise loop of the `submission` scenario.
+ */
+export async function submissionToRowScenario({ quick, log }: Options): Promise<ScenarioResult> {
+  const started = performance.now();
+  const maxCount = Number(process.env.BENCH_SUBMISSIONS ?? (quick ? 600 : 5000));
+  const paced = Math.max(100, Math.round(maxCount / 2));
+  const id = `bench_row_${randomBytes(3).toString('hex')}`;
+  const domain = id.replace(/_/g, '-');
+  const endpoints = readEndpoints();
+  const users = demoUsers(16, domain);
+  await seedDirectory({ couchUrl: endpoints.COUCHDB_URL, domain, users });
+  const topics = { forms: `${id}.forms`, cases: `${id}.cases` };
+  const dir = await mkdtemp(join(tmpdir(), 'bench-row-'));
+  const configFolder = join(dir, 'ucr');
+  await mkdir(configFolder);
+  for (const file of (await readdir(join(repositoryRoot, 'pipelines/ucr'))).filter((f) =>
+    f.endsWith('.json'),
+  )) {
+    const config = JSON.parse(await readFile(join(repositoryRoot, 'pipelines/ucr', file), 'utf8')) as object;
+    await writeFile(join(configFolder, file), JSON.stringify({ ...config, domain }));
+  }
+  const ucrFile = join(dir, 'ucr.yaml');
+  await writeFile(
+    ucrFile,
+    (await readFile(join(repositoryRoot, 'pipelines/examples/ucr-to-postgres.yaml'), 'utf8'))
+      .replace(/^name: .*$/m, `name: ${id}_ucr`)
+      .replace('topics: [forms, cases]', `topics: ['${topics.forms}', '${topics.cases}']`),
+  );
+  const db = pgp({ connectionString: endpoints.DATABASE_URL, max: concurrency });
+  const view = `"tributary_ucr"."${domain}_visit_medications"`;
+  const resources = new ResourcePool();
+  try {
+    await db.none('CREATE SCHEMA IF NOT EXISTS $1:name', [id]);
+    log(
+      `submission-to-row: ${maxCount} forms at concurrency ${concurrency}, then ${paced} at half that rate`,
+    );
+    const receiver = await startReceiver(id, ['pipelines/examples/submissions-to-kafka.yaml', ucrFile], {
+      FORMS_TOPIC: topics.forms,
+      CASES_TOPIC: topics.cases,
+      UCR_CONFIG_FOLDER: configFolder,
+    });
+    const rss = watchPeakRss(receiver.process.pid!);
+    let max;
+    let latencies: number[] = [];
+    let pacedSummary;
+    try {
+      const client = new SubmissionClient(receiver.url, concurrency);
+      max = await postGenerated(client, { domain, count: maxCount, concurrency, seed: 11, users });
+      if (max.refused) throw new Error(`the receiver refused ${max.refused} forms: ${max.firstRefusal}`);
+      const postedAt = new Map<string, number>();
+      const rate = Math.max(5, max.perSecond / 2);
+      pacedSummary = await postGenerated(client, {
+        domain,
+        count: paced,
+        concurrency,
+        seed: 12,
+        users,
+        rate,
+        onResult: (formId, result) => postedAt.set(formId, Date.now() - result.latencyMs),
+      });
+      client.close();
+      // Forms that produce visit_medications rows: follow-ups with at least one medication.
+      const formIds = [...postedAt.keys()];
+      let landed: { doc_id: string; at: number }[] = [];
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        landed = await db
+          .any<{ doc_id: string; at: number }>(
+            `SELECT doc_id, extract(epoch FROM min(inserted_at)) * 1000 AS at FROM ${view} WHERE doc_id IN ($1:csv) GROUP BY doc_id`,
+            [formIds],
+          )
+          .catch(() => []);
+        const expected = await db.one<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${primaryForms} WHERE form_id IN ($1:csv)
+             AND xmlns = 'http://tributary.dev/demo/followup-visit' AND event->'form'->'medications' ? 'medication'`,
+          [formIds],
+        );
+        if (landed.length >= expected.n && expected.n > 0) break;
+        if (Date.now() > deadline)
+          throw new Error(`only ${landed.length} of ${expected.n} forms reached their table`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      latencies = landed.map((row) => Number(row.at) - postedAt.get(row.doc_id)!);
+    } finally {
+      await stop(receiver.process);
+    }
+    const receiverRss = await rss.stop();
+    log('submission-to-row: baseline, the same rows through a bare pg-promise loop');
+    const bare = await bareInserts(db, id, maxCount, domain, users);
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    return {
+      scenario: 'submission-to-row',
+      figures: {
+        'receiver.maxSubmissionsPerSecond': figure([max.perSecond], 'submissions/s'),
+        'paced.offeredPerSecond': figure([pacedSummary.perSecond], 'submissions/s'),
+        'paced.submitP99Ms': figure([pacedSummary.latencyMs.p99], 'ms'),
+        'toRow.p50Ms': figure([at(0.5)], 'ms'),
+        'toRow.p95Ms': figure([at(0.95)], 'ms'),
+        'toRow.p99Ms': figure([at(0.99)], 'ms'),
+        'bare.submissionsPerSecond': figure([bare.perSecond], 'submissions/s'),
+      },
+      ratios: {
+        'receiver/bare': ratioOf(
+          [max.perSecond],
+          [bare.perSecond],
+          'receiver.maxSubmissionsPerSecond',
+          'bare.submissionsPerSecond',
+        ),
+      },
+      peakRssMiB: { receiver: Math.round(Math.max(0, ...receiverRss.values()) / 1024) },
+      headline: ['receiver.maxSubmissionsPerSecond', 'toRow.p99Ms', 'bare.submissionsPerSecond'],
+      seconds: (performance.now() - started) / 1000,
+      setup: {
+        maxCount,
+        paced,
+        timedForms: latencies.length,
+        concurrency,
+        pipelines: 'relay + ucr in the receiver process',
+      },
+    };
+  } finally {
+    await dropBenchObjects(db, resources, id, topics, domain);
+    await db.$pool.end();
+    await resources.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes what a run created: its schema, topics, UCR tables and primary-store rows. */
+async function dropBenchObjects(
+  db: ReturnType<typeof pgp>,
+  resources: ResourcePool,
+  id: string,
+  topics: { forms: string; cases: string },
+  domain: string,
+): Promise<void> {
+  await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [id]).catch(() => undefined);
+  await db
+    .none(
+      `DELETE FROM ${primaryCaseTransactions} WHERE form_id IN (SELECT form_id FROM ${primaryForms} WHERE domain = $1);
+       DELETE FROM ${primaryCaseIndices} WHERE case_id IN (SELECT case_id FROM ${primaryCases} WHERE domain = $1);
+       DELETE FROM ${primaryForms} WHERE domain = $1;
+       DELETE FROM ${primaryCases} WHERE domain = $1`,
+      [domain],
+    )
+    .catch(() => undefined);
+  const admin = await (
+    await kafkaClient(resources, defaultKafkaLibrary, [...readEndpoints().KAFKA_BROKERS])
+  ).admin();
+  await admin.deleteTopics([topics.forms, topics.cases]).catch(() => undefined);
+  await admin.close();
 }
