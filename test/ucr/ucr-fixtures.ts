@@ -97,15 +97,25 @@ export async function produceCases(topic: string, events: Case[]): Promise<void>
 /** A folder of data source configurations, removed by `cleanup`. */
 export async function configFolder(): Promise<{
   path: string;
+  /** Names of the files written and not removed. */
+  written: Set<string>;
   write(name: string, json: unknown): Promise<void>;
   remove(name: string): Promise<void>;
   cleanup(): Promise<void>;
 }> {
   const path = await mkdtemp(join(tmpdir(), 'tributary-ucr-'));
+  const written = new Set<string>();
   return {
     path,
-    write: (name, json) => writeFile(join(path, name), JSON.stringify(json, null, 2)),
-    remove: (name) => rm(join(path, name), { force: true }),
+    written,
+    write: (name, json) => {
+      written.add(name);
+      return writeFile(join(path, name), JSON.stringify(json, null, 2));
+    },
+    remove: (name) => {
+      written.delete(name);
+      return rm(join(path, name), { force: true });
+    },
     cleanup: () => rm(path, { recursive: true, force: true }),
   };
 }

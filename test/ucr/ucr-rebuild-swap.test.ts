@@ -60,10 +60,12 @@ const patientsV3 = {
 
 // The second test has a domain of its own: a data source reads every case of its domain.
 const domain2 = `${domain}-b`;
+const domain3 = `${domain}-c`;
 
 afterAll(async () => {
   await dropDomain(database.db, domain);
   await dropDomain(database.db, domain2);
+  await dropDomain(database.db, domain3);
   await database.close();
   await folder.cleanup();
 });
@@ -103,99 +105,119 @@ function freshBuild(
   return rows.map((row) => ({ ...row })).sort((a, b) => (String(a.doc_id) < String(b.doc_id) ? -1 : 1));
 }
 
+/**
+ * Cases arrive the whole time; the definition changes; a reader polls the view. With `workers`
+ * hosts of the same pipeline, the one that takes the build lock builds while the others write live
+ * changes to both tables.
+ */
+async function definitionChangeScenario(inDomain: string, workers: number): Promise<void> {
+  const file = `patients-${workers}.json`;
+  const v1 = { ...patientsV1, domain: inDomain };
+  const v2 = { ...patientsV2, domain: inDomain };
+  await Promise.all([...folder.written].filter((name) => name !== file).map((name) => folder.remove(name)));
+  const topic = names.topic(`cases-${workers}`);
+  await createTopic(topic, workers);
+  await change(
+    topic,
+    Array.from({ length: 300 }, (_, i) => patient(i, inDomain)),
+  );
+  await folder.write(file, v1);
+  const yaml = ucrPipeline(`${names.id}-w${workers}`, [topic], folder.path, {
+    graceMs: 2000,
+    buildStartDelayMs: 1000,
+  });
+  // Each host is one worker of the pipeline (one consumer group, one catalog owner).
+  const hosts = await Promise.all(Array.from({ length: workers }, () => startUcrPipelines([yaml])));
+  const view = ucrQualified(ucrViewName(inDomain, 'patients'));
+  let stop = false;
+  try {
+    expect(
+      await eventually(
+        async () => (await viewRows(database.db, inDomain, 'patients')).length === 300,
+        60_000,
+      ),
+    ).toBe(true);
+
+    // A reader polls the view the whole time: the count may only grow.
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        const { count } = await database.db.one<{ count: bigint }>(
+          `SELECT count(*)::bigint AS count FROM ${view}`,
+        );
+        seen.push(Number(count));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    // A writer keeps updating cases and opening new ones.
+    let next = 300;
+    const writer = (async () => {
+      while (!stop) {
+        const batch = Array.from({ length: 20 }, (_, i) =>
+          patient(i % 3 === 0 ? next++ : (next * 7 + i) % 300, inDomain),
+        );
+        await change(topic, batch);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = await catalogOf(database.db, inDomain);
+    await folder.write(file, v2);
+    const v2Hash = compileDataSource(v2).definitionHash;
+    const swapped = await eventually(async () => {
+      const rows = await catalogOf(database.db, inDomain);
+      return rows.some((r) => r.state === 'live' && r.definition_hash === v2Hash);
+    }, 60_000);
+    expect(swapped).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    stop = true;
+    await Promise.all([reader, writer]);
+
+    // Never a dip: every read saw at least as many rows as the one before.
+    expect(seen.length).toBeGreaterThan(10);
+    const dips = seen.flatMap((n, i) =>
+      i > 0 && n < seen[i - 1]! ? [`${seen[i - 1]} → ${n} at read ${i}`] : [],
+    );
+    expect(dips).toEqual([]);
+    expect(before.map((r) => r.state)).toEqual(['live']);
+
+    // Once the stream is drained, the table equals a fresh build of the new definition.
+    const expected = freshBuild(v2);
+    const equal = await eventually(
+      async () =>
+        JSON.stringify(await viewRows(database.db, inDomain, 'patients')) === JSON.stringify(expected),
+      60_000,
+    );
+    expect(await viewRows(database.db, inDomain, 'patients')).toEqual(expected);
+    expect(equal).toBe(true);
+
+    // The old table goes after the grace period.
+    const dropped = await eventually(async () => {
+      const rows = await catalogOf(database.db, inDomain);
+      return rows.length === 1 && rows[0]!.state === 'live';
+    }, 30_000);
+    expect(dropped).toBe(true);
+    const oldTable = before[0]!.physical_table;
+    const gone = await database.db.one<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+      ucrQualified(oldTable),
+    ]);
+    expect(gone.t).toBeNull();
+  } finally {
+    stop = true;
+    await Promise.all(hosts.map((host) => host.stop()));
+  }
+}
+
 describe('UCR definition changes while events keep arriving', () => {
   it(
     'builds the new definition beside the live table and swaps the view atomically: readers never see a partial table',
     { timeout: 180_000 },
-    async () => {
-      const topic = names.topic('cases');
-      await createTopic(topic, 1);
-      await change(
-        topic,
-        Array.from({ length: 300 }, (_, i) => patient(i)),
-      );
-      await folder.write('patients.json', patientsV1);
-      const host = await startUcrPipelines([ucrPipeline(names.id, [topic], folder.path, { graceMs: 2000 })]);
-      const view = ucrQualified(ucrViewName(domain, 'patients'));
-      let stop = false;
-      try {
-        expect(
-          await eventually(
-            async () => (await viewRows(database.db, domain, 'patients')).length === 300,
-            60_000,
-          ),
-        ).toBe(true);
+    () => definitionChangeScenario(domain, 1),
+  );
 
-        // A reader polls the view the whole time: the count may only grow.
-        const seen: number[] = [];
-        const reader = (async () => {
-          while (!stop) {
-            const { count } = await database.db.one<{ count: bigint }>(
-              `SELECT count(*)::bigint AS count FROM ${view}`,
-            );
-            seen.push(Number(count));
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-        })();
-        // A writer keeps updating cases and opening new ones.
-        let next = 300;
-        const writer = (async () => {
-          while (!stop) {
-            const batch = Array.from({ length: 20 }, (_, i) =>
-              patient(i % 3 === 0 ? next++ : (next * 7 + i) % 300),
-            );
-            await change(topic, batch);
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-        })();
-
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        const before = await catalogOf(database.db, domain);
-        await folder.write('patients.json', patientsV2);
-        const v2Hash = compileDataSource(patientsV2).definitionHash;
-        const swapped = await eventually(async () => {
-          const rows = await catalogOf(database.db, domain);
-          return rows.some((r) => r.state === 'live' && r.definition_hash === v2Hash);
-        }, 60_000);
-        expect(swapped).toBe(true);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        stop = true;
-        await Promise.all([reader, writer]);
-
-        // Never a dip: every read saw at least as many rows as the one before.
-        expect(seen.length).toBeGreaterThan(10);
-        const dips = seen.flatMap((n, i) =>
-          i > 0 && n < seen[i - 1]! ? [`${seen[i - 1]} → ${n} at read ${i}`] : [],
-        );
-        expect(dips).toEqual([]);
-        expect(before.map((r) => r.state)).toEqual(['live']);
-
-        // Once the stream is drained, the table equals a fresh build of the new definition.
-        const expected = freshBuild(patientsV2);
-        const equal = await eventually(
-          async () =>
-            JSON.stringify(await viewRows(database.db, domain, 'patients')) === JSON.stringify(expected),
-          60_000,
-        );
-        expect(await viewRows(database.db, domain, 'patients')).toEqual(expected);
-        expect(equal).toBe(true);
-
-        // The old table goes after the grace period.
-        const dropped = await eventually(async () => {
-          const rows = await catalogOf(database.db, domain);
-          return rows.length === 1 && rows[0]!.state === 'live';
-        }, 30_000);
-        expect(dropped).toBe(true);
-        const oldTable = before[0]!.physical_table;
-        const gone = await database.db.one<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
-          ucrQualified(oldTable),
-        ]);
-        expect(gone.t).toBeNull();
-      } finally {
-        stop = true;
-        await host.stop();
-      }
-    },
+  it('does the same with two workers of the pipeline sharing the catalog', { timeout: 180_000 }, () =>
+    definitionChangeScenario(domain3, 2),
   );
 
   it(
@@ -207,7 +229,7 @@ describe('UCR definition changes while events keep arriving', () => {
       const v3 = { ...patientsV3, domain: domain2, table_id: tableId };
       const topic = names.topic('cases-2');
       await createTopic(topic, 1);
-      await folder.remove('patients.json');
+      await Promise.all([...folder.written].map((name) => folder.remove(name)));
       await folder.write('members.json', v2);
       const host = await startUcrPipelines([ucrPipeline(`${names.id}-2`, [topic], folder.path)]);
       try {
