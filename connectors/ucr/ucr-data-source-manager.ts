@@ -24,6 +24,7 @@ import {
 import { ucrDropTableDdl, ucrInPlaceMigration, ucrRenameTableDdl, ucrTableDdl } from './ucr-table-ddl.js';
 import {
   truncateIdentifier,
+  ucrSchema,
   ucrDataSourceKey,
   ucrPhysicalTableName,
   ucrQualified,
@@ -429,6 +430,7 @@ export class UcrDataSourceManager {
   /** Periodic: read the catalog, resume builds nobody runs, drop retired tables that are due. */
   private async maintain(): Promise<void> {
     if (this.closed) return;
+    await this.healMissingTables();
     await this.refresh();
     this.startPendingBuilds();
     const due = await this.db.any<UcrCatalogRow>(
@@ -481,6 +483,34 @@ export class UcrDataSourceManager {
       )
       .finally(() => this.builds.delete(task));
     this.builds.set(task, run);
+  }
+
+  /**
+   * A catalogued table that is gone (dropped by hand, a restored database) is retired and its
+   * configuration applied again, which builds it anew; until then writes to it are retried.
+   */
+  private async healMissingTables(): Promise<void> {
+    const missing = await this.db.any<UcrCatalogRow>(
+      `SELECT * FROM ${ucrCatalogTable} c WHERE owner = $1 AND state IN ('building', 'live')
+       AND (to_regclass(format('%I.%I', $2::text, c.physical_table)) IS NULL
+            OR to_regclass(format('%I.%I', $3::text, c.physical_table)) IS NULL)`,
+      [this.options.owner, ucrSchema, ucrVersionsSchema],
+    );
+    for (const row of missing) {
+      this.options.logger.error(
+        { table: row.physical_table, state: row.state },
+        'A UCR table in the catalog does not exist; building it again.',
+      );
+      await this.db.tx('tributary-ucr-heal', async (t) => {
+        await t.any('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(row.view_name)]);
+        await t.none(
+          `UPDATE ${ucrCatalogTable} SET state = 'retired', retired_at = now(), drop_after = now(),
+           errors = 'table missing; rebuilt', updated_at = now() WHERE physical_table = $1 AND state = $2`,
+          [row.physical_table, row.state],
+        );
+      });
+      await this.apply(row.origin ?? `catalog:${row.physical_table}`, row.source);
+    }
   }
 
   private startPendingBuilds(): void {

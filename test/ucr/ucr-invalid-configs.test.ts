@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe('UCR configurations that cannot be used', () => {
   it(
-    'refuses SQL-looking ids and broken files, reports them, and keeps processing the valid ones',
+    'refuses SQL-looking ids and broken files, reports them, keeps processing the valid ones, and drops one whose file goes',
     { timeout: 90_000 },
     async () => {
       const topic = names.topic('forms');
@@ -91,6 +91,17 @@ describe('UCR configurations that cannot be used', () => {
         );
         expect(injected).toEqual({ n: 0, catalog: 'tributary_ucr.data_sources' });
         expect(host.healthy).toBe(true);
+
+        // Removing the file stops the data source; its table and view go after the grace period.
+        await folder.remove('d-good.json');
+        const gone = await eventually(
+          async () =>
+            (await database.db.any(`SELECT 1 FROM ${ucrCatalogTable} WHERE domain = $1`, [domain])).length ===
+            0,
+          30_000,
+        );
+        expect(gone).toBe(true);
+        expect(await viewRows(database.db, domain, 'forms')).toEqual([]);
       } finally {
         await host.stop();
       }

@@ -109,6 +109,15 @@ describe('tributary rebuild', () => {
         const rebuilt = mine.find((t) => t.state === 'live')!;
         expect(rebuilt.swappedAt!.getTime()).toBeGreaterThan(live!.physical_table ? 0 : 1);
         expect(rebuilt.rows).toBe(120);
+
+        // A live table dropped by hand is built again from the primary store.
+        await database.db.none(`DROP TABLE ${ucrQualified(rebuilt.physicalTable)} CASCADE`);
+        const healed = await eventually(
+          async () =>
+            JSON.stringify(await viewRows(database.db, domain, 'households')) === JSON.stringify(before),
+          30_000,
+        );
+        expect(healed).toBe(true);
       } finally {
         await host.stop();
       }
