@@ -13,6 +13,7 @@ import { formatProbeTable } from './format.js';
 import { probeEndpoints } from './probe-endpoints.js';
 import { registry } from './registry.js';
 import { schemasCommand } from './schemas-command.js';
+import { rebuildCommand } from './ucr-admin-command.js';
 import { ucrCommand } from './ucr-command.js';
 import { xformCommand } from './xform-command.js';
 
@@ -30,7 +31,9 @@ Pipelines:
   validate <files or folders…>            check pipeline files without connecting to anything
   docs [--schema]                         component reference (markdown) or the pipeline JSON Schema
   topics ensure <files…>                  create the topics pipelines declare, check existing ones
-  status <files…> [--json]                group state, members, per-partition offsets and lag, dead letters
+  status <files…> [--json]                group state, members, per-partition offsets and lag, dead letters,
+                                          outbox backlog, UCR data sources (state, rows, last build, errors)
+  rebuild <file> <domain>/<table_id>      rebuild a UCR data source beside its live table, then swap the view
   rewind <file> --to earliest|latest|ISO  move a stopped pipeline's committed offsets
   dlq list [--pipeline P] [--since ISO]   dead letters with their reasons
   dlq replay <file> [--ids 1,2]           run dead letters again through the pipeline's stages and sinks
@@ -89,6 +92,8 @@ async function main(args: string[]): Promise<number> {
       return xformCommand(rest);
     case 'ucr':
       return ucrCommand(rest);
+    case 'rebuild':
+      return rebuildCommand(rest);
     case 'serve':
       return serveCommand(rest, registry);
     case 'submit':
