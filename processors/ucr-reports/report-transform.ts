@@ -6,24 +6,15 @@
  */
 import { jsonPath, type ReportConfigIssue } from './report-config-error.js';
 import { valueText } from './value-text.js';
-import { parseDateParts, strftime, strftimeDirectives, unsupportedStrftimeDirective } from './strftime.js';
+import {
+  monthNames,
+  parseDateParts,
+  strftime,
+  strftimeDirectives,
+  unsupportedStrftimeDirective,
+} from './strftime.js';
 
 export type ValueTransform = (value: unknown, lang: string) => unknown;
-
-const monthNames = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** Picks the text for a language: that language, then English, then any (CommCare's `localize`). */
 export function localize(

@@ -1,6 +1,7 @@
 /** The part of Python's strftime a report needs for months and dates, checked before use. */
 
-const monthNames = [
+/** English month names, January first (Python's %B). */
+export const monthNames = [
   'January',
   'February',
   'March',
