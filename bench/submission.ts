@@ -100,45 +100,17 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
   const resources = new ResourcePool();
   try {
     // The receiver, its relay in the same process, as an operator runs them.
-    const port = await freePort();
-    log(`submission: ${count} forms to a receiver on :${port} (domain ${domain})`);
-    const receiver = spawn(
-      process.execPath,
-      [
-        'dist/cli/main.js',
-        'serve',
-        'pipelines/examples/submissions-to-kafka.yaml',
-        '--port',
-        String(port),
-        '--blobs',
-        's3',
-        '--metrics-port',
-        '0',
-        '--outbox-table',
-        `${id}.outbox`,
-        '--outbox-channel',
-        `${id}_outbox`,
-      ],
-      {
-        cwd: repositoryRoot,
-        env: {
-          ...process.env,
-          FORMS_TOPIC: topics.forms,
-          CASES_TOPIC: topics.cases,
-          OUTBOX_TABLE: `${id}.outbox`,
-          OUTBOX_CHANNEL: `${id}_outbox`,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    log(`submission: ${count} forms to a receiver (domain ${domain})`);
     await db.none('CREATE SCHEMA IF NOT EXISTS $1:name', [id]);
-    const rss = watchPeakRss(receiver.pid!);
+    const receiver = await startReceiver(id, ['pipelines/examples/submissions-to-kafka.yaml'], {
+      FORMS_TOPIC: topics.forms,
+      CASES_TOPIC: topics.cases,
+    });
+    const rss = watchPeakRss(receiver.process.pid!);
     let summary;
     let lastChangeSeconds: number;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
-      const client = new SubmissionClient(`http://127.0.0.1:${port}`, concurrency);
+      const client = new SubmissionClient(receiver.url, concurrency);
       summary = await postGenerated(client, { domain, count, concurrency, seed: 7, users });
       client.close();
       const acknowledgedAt = performance.now();
@@ -161,7 +133,7 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
       }
       lastChangeSeconds = (performance.now() - acknowledgedAt) / 1000;
     } finally {
-      await stop(receiver);
+      await stop(receiver.process);
     }
     const receiverRss = await rss.stop();
 

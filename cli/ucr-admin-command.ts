@@ -175,7 +175,14 @@ export async function ucrStatus(db: Database): Promise<UcrStatus> {
       state: t.state,
       physicalTable: t.physical_table,
       definitionHash: t.definition_hash,
-      rows: t.live_rows !== null ? Number(t.live_rows) : t.rows !== null ? Number(t.rows) : null,
+      // The statistics collector lags a fresh build (its count is flushed later): until it has
+      // counted anything, the count taken at the swap is the better figure.
+      rows:
+        t.live_rows !== null && (t.live_rows > 0n || t.rows === null)
+          ? Number(t.live_rows)
+          : t.rows !== null
+            ? Number(t.rows)
+            : null,
       createdAt: t.created_at,
       builtAt: t.built_at,
       swappedAt: t.swapped_at,
