@@ -3,19 +3,8 @@
  * with a repeat group, and a household-member case with about 40 properties. Deterministic: the
  * same seed gives the same document, different seeds differ in every value (ids, dates, answers).
  */
+import { seededRandom } from '../cli/demo-application.js';
 import type { Case, Form, JsonObject } from '../schemas/generated/index.js';
-
-/** A small deterministic generator (mulberry32), so runs are comparable. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Draw {
   id(): string;
@@ -26,7 +15,7 @@ export interface Draw {
 }
 
 export function draw(seed: number): Draw {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
   return {
     id: () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,

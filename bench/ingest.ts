@@ -28,7 +28,7 @@ import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
 import type { Admin, Producer } from '../connectors/kafka/kafka-client.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
-import { ucrViewName } from '../connectors/ucr/ucr-table-names.js';
+import { ucrViewName } from '../processors/ucr/ucr-table-names.js';
 import { compileDataSource } from '../processors/ucr/compile-data-source.js';
 import type { CompiledDataSource } from '../processors/ucr/contract.js';
 import { caseSchema, formSchema } from '../schemas/generated/index.js';

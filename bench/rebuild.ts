@@ -27,7 +27,7 @@ import { readEndpoints } from '../connectors/endpoints.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
 import { pinnedSubtypes } from '../connectors/ucr/ucr-backfill.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
-import { ucrViewName } from '../connectors/ucr/ucr-table-names.js';
+import { ucrViewName } from '../processors/ucr/ucr-table-names.js';
 import { compileDataSource } from '../processors/ucr/compile-data-source.js';
 import type { CompiledDataSource } from '../processors/ucr/contract.js';
 import type { Case, Form } from '../schemas/generated/index.js';

@@ -79,8 +79,8 @@ export function demoUsers(count: number, domain: string): DemoUser[] {
 
 export const demoVillages = villages;
 
-/** A seeded pseudo-random generator (mulberry32): the same seed gives the same submissions. */
-function random(seed: number): () => number {
+/** A seeded pseudo-random generator (mulberry32): the same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -114,7 +114,7 @@ export interface GeneratorOptions {
 export function* generateSubmissions(
   options: GeneratorOptions,
 ): Generator<GeneratedSubmission, never, undefined> {
-  const rand = random(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   let counter = 0;
   const id = (kind: string) => (options.idPrefix ? `${options.idPrefix}-${kind}-${++counter}` : randomUUID());

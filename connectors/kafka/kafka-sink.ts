@@ -73,8 +73,16 @@ export class KafkaSink implements Sink {
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
-    private readonly routes: ReadonlyMap<string, { topic: string; serde: ValueSerde }> = new Map(),
+    private readonly routes: Map<string, { topic: string; serde: ValueSerde }> = new Map(),
   ) {}
+
+  /** A configured route; else the topic named by the target, written with the sink's own format. */
+  private routeOf(target: string | undefined): { topic: string; serde: ValueSerde } {
+    if (target === undefined) return this.fallback;
+    let route = this.routes.get(target);
+    if (!route) this.routes.set(target, (route = { topic: target, serde: this.fallback.serde }));
+    return route;
+  }
 
   async write(records: SinkRecord[]): Promise<WriteResult> {
     const failed: WriteResult['failed'] = [];
@@ -83,11 +91,7 @@ export class KafkaSink implements Sink {
       records.map(async (record, index) => {
         try {
           const deleted = record.routing?.op === 'delete' || record.value === null;
-          const target = record.routing?.target;
-          const route = (target !== undefined ? this.routes.get(target) : undefined) ?? {
-            topic: target ?? this.fallback.topic,
-            serde: this.fallback.serde,
-          };
+          const route = this.routeOf(record.routing?.target);
           const message: ProducedMessage = {
             key: record.key,
             value: deleted ? null : await route.serde.encode(record.value),

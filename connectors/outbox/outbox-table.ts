@@ -2,6 +2,7 @@
  * The transactional outbox table: writers insert change rows inside their own transaction (with a
  * NOTIFY that fires at commit), the outbox source publishes them and deletes them once durable.
  */
+import { createConcurrently } from '../postgres/create-concurrently.js';
 import { pgp } from '../postgres/postgres-pool.js';
 
 /** The default outbox table and the channel writers notify and the source listens on. */
@@ -50,24 +51,18 @@ function outboxTable(table: string) {
 /** Creates the outbox table (and its schema) when missing; safe to call from several processes at once. */
 export async function ensureOutboxTable(db: Queryable, table: string = defaultOutboxTable): Promise<void> {
   const dot = table.indexOf('.');
-  try {
-    if (dot >= 0) await db.none('CREATE SCHEMA IF NOT EXISTS $1:name', [table.slice(0, dot)]);
-    await db.none(
-      `CREATE TABLE IF NOT EXISTS ${outboxTableName(table)} (
-        id bigserial PRIMARY KEY,
-        topic text NOT NULL,
-        doc_id text NOT NULL,
-        doc_type text NOT NULL,
-        version bigint NOT NULL,
-        payload jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    );
-  } catch (error) {
-    // Two processes creating it at the same moment: the loser sees a duplicate catalog entry.
-    const code = (error as { code?: unknown }).code;
-    if (code !== '23505' && code !== '42P06' && code !== '42P07') throw error;
-  }
+  await createConcurrently(db, [
+    ...(dot >= 0 ? [pgp.as.format('CREATE SCHEMA IF NOT EXISTS $1:name', [table.slice(0, dot)])] : []),
+    `CREATE TABLE IF NOT EXISTS ${outboxTableName(table)} (
+      id bigserial PRIMARY KEY,
+      topic text NOT NULL,
+      doc_id text NOT NULL,
+      doc_type text NOT NULL,
+      version bigint NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`,
+  ]);
 }
 
 const columns = new pgp.helpers.ColumnSet([

@@ -5,6 +5,7 @@
  * the same document a consumer of the topic sees.
  */
 import type { Queryable } from '../outbox/outbox-table.js';
+import { createConcurrently } from '../postgres/create-concurrently.js';
 
 export const primaryStoreSchema = 'tributary_store';
 
@@ -69,13 +70,5 @@ const ddl = [
 
 /** Creates the primary store's schema and tables when missing; safe from several processes at once. */
 export async function ensurePrimaryStore(db: Queryable): Promise<void> {
-  for (const statement of ddl) {
-    try {
-      await db.none(statement);
-    } catch (error) {
-      // Two processes creating the same object at the same moment: the loser sees a duplicate.
-      const code = (error as { code?: unknown }).code;
-      if (code !== '23505' && code !== '42P06' && code !== '42P07') throw error;
-    }
-  }
+  await createConcurrently(db, ddl);
 }

@@ -203,7 +203,7 @@ export class SubmissionStore {
     | { status: 'created'; statements: string[]; caseIds: string[] }
     | { status: 'rejected'; error: CaseApplyError } {
     const formId = event.doc_id;
-    const caseIds = caseIdsOf(submission.blocks);
+    const caseIds = event.case_ids;
     const live = new Map<string, Case>();
     for (const [id, row] of current)
       if (!row.deleted) live.set(id, { ...row.event, version: Number(row.version) });
@@ -259,7 +259,7 @@ export class SubmissionStore {
        FROM ${T.forms} WHERE form_id = $1`,
       [formId, deprecatedId, deprecated],
     );
-    const newCaseIds = caseIdsOf(submission.blocks);
+    const newCaseIds = event.case_ids;
     const affected = [...new Set([...existing.event.case_ids, ...newCaseIds])];
     await t.none(
       `UPDATE ${T.forms} SET xmlns = $2, user_id = $3, version = $4, body_sha256 = $5, time_end_ms = $6,

@@ -4,7 +4,8 @@
  * when it was built, swapped in and retired, its row count and its last error. Configurations that
  * could not be used are listed in `tributary_ucr.config_errors`. `tributary status` reads both.
  */
-import { quoteIdentifier, ucrQualified, ucrSchema } from './ucr-table-names.js';
+import { quoteIdentifier, ucrQualified, ucrSchema } from '../../processors/ucr/ucr-table-names.js';
+import { createConcurrently } from '../postgres/create-concurrently.js';
 
 export const ucrCatalogTable = ucrQualified('data_sources');
 export const ucrProblemsTable = ucrQualified('config_errors');
@@ -75,15 +76,7 @@ const ddl = [
 
 /** Creates the catalog when missing; safe from several processes at once. */
 export async function ensureUcrCatalog(db: UcrQueryable): Promise<void> {
-  for (const statement of ddl) {
-    try {
-      await db.none(statement);
-    } catch (error) {
-      // Two processes creating the same object at the same moment: the loser sees a duplicate.
-      const code = (error as { code?: unknown }).code;
-      if (code !== '23505' && code !== '42P06' && code !== '42P07') throw error;
-    }
-  }
+  await createConcurrently(db, ddl);
 }
 
 /** Catalog rows of one pipeline that are building or live, oldest first. */

@@ -31,7 +31,7 @@ import {
   ucrVersionsSchema,
   ucrViewName,
   validateUcrIdentifier,
-} from './ucr-table-names.js';
+} from '../../processors/ucr/ucr-table-names.js';
 
 /** Compiles a data source configuration (the UCR language's `compileDataSource`). */
 export type UcrCompiler = (json: unknown) => CompiledDataSource;

@@ -12,7 +12,7 @@ import {
   ucrQualified,
   ucrSchema,
   ucrVersionsSchema,
-} from './ucr-table-names.js';
+} from '../../processors/ucr/ucr-table-names.js';
 
 /** The table shape the DDL needs: what a `CompiledDataSource` says about columns and keys. */
 export type UcrTableShape = Pick<CompiledDataSource, 'columns' | 'primaryKey' | 'indexes'>;

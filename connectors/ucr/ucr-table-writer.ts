@@ -11,7 +11,7 @@ import type { UcrRow, UcrStoredValue } from '../../processors/ucr/contract.js';
 import { copyField } from '../postgres/copy-field.js';
 import { pgp } from '../postgres/postgres-pool.js';
 import { ucrColumnType, type UcrTableShape } from './ucr-table-ddl.js';
-import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from './ucr-table-names.js';
+import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from '../../processors/ucr/ucr-table-names.js';
 
 /** The latest rows of one document for one table: an empty list removes the document's rows. */
 export interface UcrDocumentRows {

@@ -1,15 +1,12 @@
 /**
- * Where readers find a UCR data source: the view kept current by the UCR pipeline. The naming rule
- * is the pipeline's (connectors/ucr/ucr-table-names.ts), repeated here because processors do not
- * import connectors: `<domain>_<table_id>`, and a name over 63 bytes keeps its left part and ends in
- * `_` + 8 hex of the sha1 of the full name, as CommCare does.
+ * Where readers find a UCR data source: the view the UCR pipeline keeps current, named by the one
+ * rule in processors/ucr/ucr-table-names.ts. Reports only add their own messages for ids a URL or a
+ * report configuration cannot use.
  */
-import { createHash } from 'node:crypto';
+import { ucrViewName as pipelineViewName } from '../ucr/ucr-table-names.js';
 
-/** The schema every UCR data source view lives in. */
-export const ucrSchema = 'tributary_ucr';
+export { ucrSchema } from '../ucr/ucr-table-names.js';
 
-const maxIdentifierBytes = 63;
 const allowed = /^[A-Za-z0-9_-]+$/;
 
 /** True when the domain can name a view (and so a report URL); anything else is simply unknown. */
@@ -26,9 +23,5 @@ export function isValidTableId(tableId: string): boolean {
 export function ucrViewName(domain: string, tableId: string): string {
   if (!isValidDomain(domain)) throw new Error(`invalid domain ${JSON.stringify(domain)}`);
   if (!isValidTableId(tableId)) throw new Error(`invalid table id ${JSON.stringify(tableId)}`);
-  const name = `${domain}_${tableId}`;
-  // Only ASCII passes the check above, so characters are bytes.
-  if (name.length <= maxIdentifierBytes) return name;
-  const suffix = `_${createHash('sha1').update(name, 'utf8').digest('hex').slice(0, 8)}`;
-  return name.slice(0, maxIdentifierBytes - suffix.length) + suffix;
+  return pipelineViewName(domain, tableId);
 }

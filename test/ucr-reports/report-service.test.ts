@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
 import { createReportService, type ReportService } from '../../connectors/ucr-reports/index.js';
-import { ucrViewName as pipelineViewName } from '../../connectors/ucr/ucr-table-names.js';
+import { ucrViewName as pipelineViewName } from '../../processors/ucr/ucr-table-names.js';
 import { ucrViewName } from '../../processors/ucr-reports/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
 import { testNames } from '../support/resources.js';

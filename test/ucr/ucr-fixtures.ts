@@ -8,7 +8,7 @@ import { readEndpoints } from '../../connectors/endpoints.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { ucrCatalogTable, ucrProblemsTable } from '../../connectors/ucr/ucr-catalog.js';
 import { ucrDropTableDdl } from '../../connectors/ucr/ucr-table-ddl.js';
-import { ucrQualified, ucrViewName } from '../../connectors/ucr/ucr-table-names.js';
+import { ucrQualified, ucrViewName } from '../../processors/ucr/ucr-table-names.js';
 import { ensurePrimaryStore, primaryStoreTables } from '../../connectors/submission/primary-store.js';
 import { registry } from '../../cli/registry.js';
 import { PipelineHost } from '../../cli/pipeline-host.js';

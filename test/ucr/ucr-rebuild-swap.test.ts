@@ -3,7 +3,7 @@ import { changeEventOf } from '../../processors/ucr-stage/change-event-doc.js';
 import { eventToDoc } from '../../processors/ucr-stage/event-to-doc.js';
 import type { UcrRow } from '../../processors/ucr/contract.js';
 import type { Case } from '../../schemas/generated/index.js';
-import { ucrQualified, ucrViewName } from '../../connectors/ucr/ucr-table-names.js';
+import { ucrQualified, ucrViewName } from '../../processors/ucr/ucr-table-names.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';
 import { compileDataSource } from '../../processors/ucr/compile-data-source.js';
