@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{runtime,connectors,processors,schemas,cli,bench}/**/*.test.ts'],
+          include: ['{runtime,commcare,connectors,processors,server,schemas,cli,bench}/**/*.test.ts'],
         },
       },
       {

@@ -15,7 +15,7 @@ import { readEndpoints } from '../connectors/endpoints.js';
 import { createAvroSerde } from '../connectors/kafka/avro-serde.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
-import { compileDataSource } from '../processors/ucr/compile-data-source.js';
+import { compileDataSource } from '../commcare/ucr/compile-data-source.js';
 import { caseSchema, formSchema } from '../schemas/generated/index.js';
 import { copiedColumns, eventDocument, rowsOf } from './ingest-rows.js';
 

@@ -5,8 +5,8 @@
  * COPY text lines. The scenario uses it for the expected row counts too.
  */
 import type { Case, Form } from '../schemas/generated/index.js';
-import { caseEventToDoc, formEventToDoc } from '../processors/ucr/commcare-docs.js';
-import type { CompiledDataSource, UcrLookups, UcrStoredValue } from '../processors/ucr/contract.js';
+import { caseEventToDoc, formEventToDoc } from '../commcare/ucr/commcare-docs.js';
+import type { CompiledDataSource, UcrLookups, UcrStoredValue } from '../commcare/ucr/contract.js';
 
 const noLookups: UcrLookups = { get: () => null };
 

@@ -9,8 +9,8 @@
  * figures are single-core. Ratios compiled / interpreted round by round (above 1 favours compiled).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { UcrLookups } from '../processors/ucr/contract.js';
-import { caseEventToDoc, compileDataSource, formEventToDoc } from '../processors/ucr/index.js';
+import type { UcrLookups } from '../commcare/ucr/contract.js';
+import { caseEventToDoc, compileDataSource, formEventToDoc } from '../commcare/ucr/index.js';
 import { draw, followUpVisitForm, householdMemberCase } from './documents.js';
 import { measureRounds, round, type MeasureOptions } from './measure.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';

@@ -4,17 +4,17 @@
  * the expression, filter and indicator types the benchmark's data sources use, and must give the
  * same rows as `compileDataSource` (the benchmark checks).
  */
-import type { UcrLookups, UcrRow, UcrStoredValue } from '../processors/ucr/contract.js';
-import { EvalContext } from '../processors/ucr/compile/eval-context.js';
-import { operators } from '../processors/ucr/compile/operators.js';
-import { toStoredValue } from '../processors/ucr/compile/stored-value.js';
-import { compileEvaluator } from '../processors/ucr/evaluator/compile-evaluator.js';
-import { coerceDatatype } from '../processors/ucr/values/coerce-datatype.js';
-import { isDict, truthy } from '../processors/ucr/values/kinds.js';
-import { convertLiteral } from '../processors/ucr/values/literal-convert.js';
-import { pyEquals } from '../processors/ucr/values/py-compare.js';
-import { pyStr } from '../processors/ucr/values/py-str.js';
-import type { UcrDatatype } from '../processors/ucr/contract.js';
+import type { UcrLookups, UcrRow, UcrStoredValue } from '../commcare/ucr/contract.js';
+import { EvalContext } from '../commcare/ucr/compile/eval-context.js';
+import { operators } from '../commcare/ucr/compile/operators.js';
+import { toStoredValue } from '../commcare/ucr/compile/stored-value.js';
+import { compileEvaluator } from '../commcare/ucr/evaluator/compile-evaluator.js';
+import { coerceDatatype } from '../commcare/ucr/values/coerce-datatype.js';
+import { isDict, truthy } from '../commcare/ucr/values/kinds.js';
+import { convertLiteral } from '../commcare/ucr/values/literal-convert.js';
+import { pyEquals } from '../commcare/ucr/values/py-compare.js';
+import { pyStr } from '../commcare/ucr/values/py-str.js';
+import type { UcrDatatype } from '../commcare/ucr/contract.js';
 
 type Spec = Record<string, unknown>;
 

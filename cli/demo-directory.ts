@@ -3,8 +3,8 @@
  * users (scrypt password hashes, an API key each), their groups and their locations. Idempotent:
  * documents that already exist are left as they are.
  */
-import { hashPassword } from '../connectors/submission/password-hash.js';
-import { apiKeyDigest } from '../connectors/submission/submission-auth.js';
+import { hashPassword } from '../server/auth/password-hash.js';
+import { apiKeyDigest } from '../server/auth/submission-auth.js';
 import { demoVillages, demoXmlns, type DemoUser } from './demo-application.js';
 
 export interface DirectorySeed {

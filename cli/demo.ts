@@ -8,14 +8,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from '../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../connectors/kafka/kafka-resources.js';
-import { startReceiverService } from '../connectors/submission/receiver-service.js';
+import { startReceiverService } from '../server/receiver/receiver-service.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
 import { loadPipelineFile } from '../runtime/config/index.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { createLogger } from '../runtime/telemetry/logger.js';
-import { loadSchemaCatalog } from '../schemas/tools/schema-catalog.js';
+import { loadSchemaCatalog } from '../schemas/schema-catalog.js';
 import { registerSchemas } from '../schemas/tools/schema-register.js';
 import { reportHandler } from './commands/serve.js';
 import { postGenerated } from './commands/submit.js';
@@ -243,12 +243,12 @@ export async function demo(): Promise<number> {
     await host.stop();
     await resources.close();
   }
-  // The user who filled connectors/submission/fixtures/demo-registration.xml.
+  // The user who filled commcare/xform/fixtures/demo-registration.xml.
   const user = users[7]!;
   console.log(`
 Try it yourself (npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml pipelines/examples/ucr-to-postgres.yaml --blobs s3):
   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} -H 'Content-Type: text/xml' \\
-       --data-binary @connectors/submission/fixtures/demo-registration.xml http://127.0.0.1:8000/a/${domain}/receiver
+       --data-binary @commcare/xform/fixtures/demo-registration.xml http://127.0.0.1:8000/a/${domain}/receiver
   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} 'http://127.0.0.1:8000/a/${domain}/reports/medications-taken/data?format=csv'
   npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
   npm run tributary -- ucr eval --config pipelines/ucr/visit-medications.json --docs <forms.jsonl>   try a data source offline

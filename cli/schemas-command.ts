@@ -11,7 +11,7 @@ import {
   loadSchemaCatalog,
   SchemaCatalogError,
   type SchemaCatalog,
-} from '../schemas/tools/schema-catalog.js';
+} from '../schemas/schema-catalog.js';
 import { checkSchemas } from '../schemas/tools/schema-check.js';
 import { registerSchemas, type SchemaRegistryApi } from '../schemas/tools/schema-register.js';
 import { findStaleTypes, generatedDir, writeTypes } from '../schemas/tools/schema-types.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { xformCommand } from './xform-command.js';
 
 const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../connectors/submission/fixtures/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../commcare/xform/fixtures/${name}`, import.meta.url));
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

@@ -2,6 +2,6 @@
 import type { ComponentSpec } from '../runtime/contract/index.js';
 import { conformProcessor } from './conform/conform-processor.js';
 import { noopProcessor } from './noop/noop-processor.js';
-import { ucrStage } from './ucr-stage/ucr-stage.js';
+import { ucrStage } from './ucr/ucr-stage.js';
 
 export const processors: readonly ComponentSpec[] = [noopProcessor, conformProcessor, ucrStage] as const;

@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { startReceiverService } from '../../connectors/submission/receiver-service.js';
-import type { RequestHandler } from '../../connectors/submission/submission-receiver.js';
+import { startReceiverService } from '../../server/receiver/receiver-service.js';
+import type { RequestHandler } from '../../server/receiver/submission-receiver.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
-import { createReportService } from '../../connectors/ucr-reports/index.js';
+import { createReportService } from '../../server/reports/index.js';
 import type { Logger } from '../../runtime/contract/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';

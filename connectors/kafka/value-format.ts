@@ -1,7 +1,7 @@
 /** How record values are read and written on a topic: Avro through the registry, JSON, string or raw bytes. */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/tools/schema-catalog.js';
+import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/schema-catalog.js';
 import { BadConfigError, type ComponentContext } from '../../runtime/contract/index.js';
 import { readEndpoints } from '../endpoints.js';
 import { createAvroSerde } from './avro-serde.js';

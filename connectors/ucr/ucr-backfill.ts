@@ -4,12 +4,12 @@
  * written through the same version guard as the live stream, so the two may interleave freely.
  */
 import type { Logger } from '../../runtime/contract/index.js';
-import type { CompiledDataSource } from '../../processors/ucr/contract.js';
-import { changeEventOf, removesDocument } from '../../processors/ucr-stage/change-event-doc.js';
-import { evaluateDocuments, type UcrLookupFetcher } from '../../processors/ucr-stage/evaluate-documents.js';
-import { eventToDoc } from '../../processors/ucr-stage/event-to-doc.js';
+import type { CompiledDataSource } from '../../commcare/ucr/contract.js';
+import { changeEventOf, removesDocument } from '../../commcare/ucr/change-event-doc.js';
+import { evaluateDocuments, type UcrLookupFetcher } from '../../commcare/ucr/evaluate-documents.js';
+import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
 import type { Database } from '../postgres/postgres-pool.js';
-import { primaryStoreTables } from '../submission/primary-store.js';
+import { primaryStoreTables } from '../postgres/primary-store.js';
 import { writeUcrDocuments, type UcrCopyClient, type UcrDocumentRows } from './ucr-table-writer.js';
 
 export interface UcrBackfillOptions {

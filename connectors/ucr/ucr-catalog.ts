@@ -4,7 +4,7 @@
  * when it was built, swapped in and retired, its row count and its last error. Configurations that
  * could not be used are listed in `tributary_ucr.config_errors`. `tributary status` reads both.
  */
-import { quoteIdentifier, ucrQualified, ucrSchema } from '../../processors/ucr/ucr-table-names.js';
+import { quoteIdentifier, ucrQualified, ucrSchema } from '../../commcare/ucr/ucr-table-names.js';
 import { createConcurrently } from '../postgres/create-concurrently.js';
 
 export const ucrCatalogTable = ucrQualified('data_sources');

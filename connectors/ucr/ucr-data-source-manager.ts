@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../runtime/contract/index.js';
-import type { CompiledDataSource } from '../../processors/ucr/contract.js';
-import type { UcrLookupFetcher } from '../../processors/ucr-stage/evaluate-documents.js';
-import type { UcrActiveDataSource } from '../../processors/ucr-stage/ucr-stage-link.js';
+import type { CompiledDataSource } from '../../commcare/ucr/contract.js';
+import type { UcrLookupFetcher } from '../../commcare/ucr/evaluate-documents.js';
+import type { UcrActiveDataSource } from '../../commcare/ucr/ucr-stage-link.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import { backfillUcrTable } from './ucr-backfill.js';
 import {
@@ -31,7 +31,7 @@ import {
   ucrVersionsSchema,
   ucrViewName,
   validateUcrIdentifier,
-} from '../../processors/ucr/ucr-table-names.js';
+} from '../../commcare/ucr/ucr-table-names.js';
 
 /** Compiles a data source configuration (the UCR language's `compileDataSource`). */
 export type UcrCompiler = (json: unknown) => CompiledDataSource;

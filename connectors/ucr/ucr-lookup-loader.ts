@@ -6,12 +6,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../runtime/contract/index.js';
-import type { UcrLookupKey } from '../../processors/ucr/contract.js';
-import { changeEventOf } from '../../processors/ucr-stage/change-event-doc.js';
-import { eventToDoc } from '../../processors/ucr-stage/event-to-doc.js';
-import { lookupKeyId } from '../../processors/ucr-stage/ucr-stage-link.js';
+import type { UcrLookupKey } from '../../commcare/ucr/contract.js';
+import { changeEventOf } from '../../commcare/ucr/change-event-doc.js';
+import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
+import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
 import type { Database } from '../postgres/postgres-pool.js';
-import { primaryStoreTables } from '../submission/primary-store.js';
+import { primaryStoreTables } from '../postgres/primary-store.js';
 
 export interface UcrLookupLoaderOptions {
   /** Entries kept in process. */

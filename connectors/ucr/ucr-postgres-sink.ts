@@ -8,8 +8,8 @@ import {
   type SinkRecord,
   type WriteResult,
 } from '../../runtime/contract/index.js';
-import type { UcrDocumentChange } from '../../processors/ucr-stage/ucr-stage.js';
-import { ucrStageLink } from '../../processors/ucr-stage/ucr-stage-link.js';
+import type { UcrDocumentChange } from '../../commcare/ucr/contract.js';
+import { ucrStageLink } from '../../commcare/ucr/ucr-stage-link.js';
 import { readEndpoints } from '../endpoints.js';
 import { postgresPool, type Database } from '../postgres/postgres-pool.js';
 import { UcrConfigFolder } from './ucr-config-folder.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UcrColumn } from '../../processors/ucr/contract.js';
+import type { UcrColumn } from '../../commcare/ucr/contract.js';
 import { ucrInPlaceMigration, ucrRenameTableDdl, ucrTableDdl, type UcrTableShape } from './ucr-table-ddl.js';
 
 const column = (id: string, datatype: UcrColumn['datatype'], extra: Partial<UcrColumn> = {}): UcrColumn => ({

@@ -5,14 +5,14 @@
  * version per doc_id, rows or not). Every name is quoted; nothing from a configuration reaches SQL
  * unquoted.
  */
-import type { CompiledDataSource, UcrColumn, UcrDatatype } from '../../processors/ucr/contract.js';
+import type { CompiledDataSource, UcrColumn, UcrDatatype } from '../../commcare/ucr/contract.js';
 import {
   quoteIdentifier,
   truncateIdentifier,
   ucrQualified,
   ucrSchema,
   ucrVersionsSchema,
-} from '../../processors/ucr/ucr-table-names.js';
+} from '../../commcare/ucr/ucr-table-names.js';
 
 /** The table shape the DDL needs: what a `CompiledDataSource` says about columns and keys. */
 export type UcrTableShape = Pick<CompiledDataSource, 'columns' | 'primaryKey' | 'indexes'>;

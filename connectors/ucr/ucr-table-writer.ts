@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import type { UcrRow, UcrStoredValue } from '../../processors/ucr/contract.js';
+import type { UcrRow, UcrStoredValue } from '../../commcare/ucr/contract.js';
 import { copyField } from '../postgres/copy-field.js';
 import { pgp } from '../postgres/postgres-pool.js';
 import { ucrColumnType, type UcrTableShape } from './ucr-table-ddl.js';
-import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from '../../processors/ucr/ucr-table-names.js';
+import { quoteIdentifier, ucrQualified, ucrVersionsSchema } from '../../commcare/ucr/ucr-table-names.js';
 
 /** The latest rows of one document for one table: an empty list removes the document's rows. */
 export interface UcrDocumentRows {

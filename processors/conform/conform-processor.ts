@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadConfigError, defineProcessor, type PipelineRecord } from '../../runtime/contract/index.js';
-import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/tools/schema-catalog.js';
+import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/schema-catalog.js';
 import { conformToSchema } from './conform-to-schema.js';
 
 // CommCare documents name some fields differently from the change-event schemas.

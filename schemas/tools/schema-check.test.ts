@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSchemasDir, formatProblem, loadSchemaCatalog } from './schema-catalog.js';
+import { defaultSchemasDir, formatProblem, loadSchemaCatalog } from '../schema-catalog.js';
 import { checkSchemas } from './schema-check.js';
 import { changeEvent, envelope, schemaTestFolder, type SchemaTestFolder } from './schema-test-folder.js';
 

@@ -11,7 +11,7 @@ import type {
   SchemaFolder,
   SchemaProblem,
   SchemaVersion,
-} from './schema-catalog.js';
+} from '../schema-catalog.js';
 import { findIncompatibilities } from './schema-compatibility.js';
 
 /** The fields every change event starts with, and the Avro type each must have. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../runtime/contract/index.js';
-import { loadSchemaCatalog, type SchemaCatalog } from './schema-catalog.js';
+import { loadSchemaCatalog, type SchemaCatalog } from '../schema-catalog.js';
 import { registerSchemas, registryText, type SchemaRegistryApi } from './schema-register.js';
 import { changeEvent, schemaTestFolder, type SchemaTestFolder } from './schema-test-folder.js';
 

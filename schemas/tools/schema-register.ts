@@ -2,8 +2,8 @@
  * `tributary schemas register`: puts each topic's latest value schema under its `<topic>-value`
  * subject (topic-name strategy) with the topic's compatibility level, and says which were new.
  */
-import type { CompatibilityLevel, SchemaCatalog } from './schema-catalog.js';
-import { latestVersion } from './schema-catalog.js';
+import type { CompatibilityLevel, SchemaCatalog } from '../schema-catalog.js';
+import { latestVersion } from '../schema-catalog.js';
 
 /** What registering needs from a Confluent-API schema registry. */
 export interface SchemaRegistryApi {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSchemasDir, loadSchemaCatalog } from './schema-catalog.js';
+import { defaultSchemasDir, loadSchemaCatalog } from '../schema-catalog.js';
 import { changeEvent, schemaTestFolder, type SchemaTestFolder } from './schema-test-folder.js';
 import { findStaleTypes, generateTypes, generatedHeader, writeTypes } from './schema-types.js';
 

@@ -8,7 +8,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonObjectLogicalType } from '../avro-type.js';
-import { latestVersion, type SchemaCatalog, type SchemaFolder } from './schema-catalog.js';
+import { latestVersion, type SchemaCatalog, type SchemaFolder } from '../schema-catalog.js';
 
 export interface GeneratedFile {
   /** File name inside the generated folder, e.g. `case.ts`. */

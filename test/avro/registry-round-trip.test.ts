@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { createAvroSerde } from '../../connectors/kafka/avro-serde.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
-import { defaultSchemasDir, loadSchemaCatalog } from '../../schemas/tools/schema-catalog.js';
+import { defaultSchemasDir, loadSchemaCatalog } from '../../schemas/schema-catalog.js';
 import { registerSchemas } from '../../schemas/tools/schema-register.js';
 import { testNames } from '../support/resources.js';
 import { samples } from './samples.js';

@@ -6,7 +6,7 @@ import { readEndpoints } from '../../connectors/endpoints.js';
 import { createAvroSerde } from '../../connectors/kafka/avro-serde.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { caseSchema } from '../../schemas/generated/index.js';
-import { defaultSchemasDir, formatProblem, loadSchemaCatalog } from '../../schemas/tools/schema-catalog.js';
+import { defaultSchemasDir, formatProblem, loadSchemaCatalog } from '../../schemas/schema-catalog.js';
 import { checkSchemas } from '../../schemas/tools/schema-check.js';
 import { registerSchemas, registryText } from '../../schemas/tools/schema-register.js';
 import { schemaTestFolder, type SchemaTestFolder } from '../../schemas/tools/schema-test-folder.js';

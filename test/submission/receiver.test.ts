@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoApiKey } from '../../cli/demo-directory.js';
 import { SubmissionClient } from '../../cli/submission-client.js';
-import { primaryStoreTables as T } from '../../connectors/submission/primary-store.js';
+import { primaryStoreTables as T } from '../../connectors/postgres/primary-store.js';
 import { testDatabase } from '../support/pipeline-fixtures.js';
 import { startTestReceiver, type TestReceiver } from '../support/receiver-fixtures.js';
 import { testNames } from '../support/resources.js';

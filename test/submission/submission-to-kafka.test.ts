@@ -7,7 +7,7 @@ import { registry } from '../../cli/registry.js';
 import { SubmissionClient } from '../../cli/submission-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { outboxSource } from '../../connectors/outbox/outbox-source.js';
-import { primaryStoreTables as T } from '../../connectors/submission/primary-store.js';
+import { primaryStoreTables as T } from '../../connectors/postgres/primary-store.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
 import { caseSchema, formSchema } from '../../schemas/generated/index.js';
 import { eventually, planOf, startPipelines, testDatabase } from '../support/pipeline-fixtures.js';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { demoUsers, type DemoUser } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { startReceiverService, type ReceiverService } from '../../connectors/submission/receiver-service.js';
-import type { RequestHandler } from '../../connectors/submission/submission-receiver.js';
+import { startReceiverService, type ReceiverService } from '../../server/receiver/receiver-service.js';
+import type { RequestHandler } from '../../server/receiver/submission-receiver.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import type { TestNames } from './resources.js';
 

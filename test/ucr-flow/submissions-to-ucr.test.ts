@@ -10,15 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGenerated } from '../../cli/commands/submit.js';
 import { registry } from '../../cli/registry.js';
 import { SubmissionClient } from '../../cli/submission-client.js';
-import { primaryStoreTables as T } from '../../connectors/submission/primary-store.js';
-import { createReportService } from '../../connectors/ucr-reports/index.js';
+import { primaryStoreTables as T } from '../../connectors/postgres/primary-store.js';
+import { createReportService } from '../../server/reports/index.js';
 import type { PipelineHost } from '../../cli/pipeline-host.js';
 import {
   caseEventToDoc,
   compileDataSource,
   formEventToDoc,
   type CompiledDataSource,
-} from '../../processors/ucr/index.js';
+} from '../../commcare/ucr/index.js';
 import { eventually, planOf, startPipelines, testDatabase } from '../support/pipeline-fixtures.js';
 import { startTestReceiver, type TestReceiver } from '../support/receiver-fixtures.js';
 import { testNames } from '../support/resources.js';

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
-import { createReportService, type ReportService } from '../../connectors/ucr-reports/index.js';
-import { ucrViewName as pipelineViewName } from '../../processors/ucr/ucr-table-names.js';
-import { ucrViewName } from '../../processors/ucr-reports/index.js';
+import { createReportService, type ReportService } from '../../server/reports/index.js';
+import { ucrViewName as pipelineViewName } from '../../commcare/ucr/ucr-table-names.js';
+import { ucrViewName } from '../../commcare/reports/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
 import { testNames } from '../support/resources.js';
 

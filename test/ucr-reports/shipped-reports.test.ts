@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
-import { createReportService } from '../../connectors/ucr-reports/index.js';
-import { ucrViewName } from '../../processors/ucr-reports/index.js';
-import { compileDataSource, type UcrDatatype } from '../../processors/ucr/index.js';
+import { createReportService } from '../../server/reports/index.js';
+import { ucrViewName } from '../../commcare/reports/index.js';
+import { compileDataSource, type UcrDatatype } from '../../commcare/ucr/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
 import { testNames } from '../support/resources.js';
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAvroSerde } from '../../connectors/kafka/avro-serde.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { ucrQualified, ucrViewName } from '../../processors/ucr/ucr-table-names.js';
+import { ucrQualified, ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
 import { configDocumentSchema, type ConfigDocument } from '../../schemas/generated/index.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, produce, testDatabase } from '../support/pipeline-fixtures.js';

@@ -8,15 +8,15 @@ import { readEndpoints } from '../../connectors/endpoints.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { ucrCatalogTable, ucrProblemsTable } from '../../connectors/ucr/ucr-catalog.js';
 import { ucrDropTableDdl } from '../../connectors/ucr/ucr-table-ddl.js';
-import { ucrQualified, ucrViewName } from '../../processors/ucr/ucr-table-names.js';
-import { ensurePrimaryStore, primaryStoreTables } from '../../connectors/submission/primary-store.js';
+import { ucrQualified, ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
+import { ensurePrimaryStore, primaryStoreTables } from '../../connectors/postgres/primary-store.js';
 import { registry } from '../../cli/registry.js';
 import { PipelineHost } from '../../cli/pipeline-host.js';
 import { createLogger, silentLogger } from '../../runtime/telemetry/logger.js';
 import { caseSchema, formSchema, type Case, type Form } from '../../schemas/generated/index.js';
 import { planOf, produce } from '../support/pipeline-fixtures.js';
 
-export const unionSchemaFile = 'connectors/ucr/form-or-case.avsc';
+export const unionSchemaFile = 'schemas/readers/form-or-case.avsc';
 const t0 = Date.UTC(2024, 4, 14, 10, 0, 0);
 
 export function formEvent(domain: string, id: string, version: number, over: Partial<Form> = {}): Form {

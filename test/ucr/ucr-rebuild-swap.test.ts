@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { changeEventOf } from '../../processors/ucr-stage/change-event-doc.js';
-import { eventToDoc } from '../../processors/ucr-stage/event-to-doc.js';
-import type { UcrRow } from '../../processors/ucr/contract.js';
+import { changeEventOf } from '../../commcare/ucr/change-event-doc.js';
+import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
+import type { UcrRow } from '../../commcare/ucr/contract.js';
 import type { Case } from '../../schemas/generated/index.js';
-import { ucrQualified, ucrViewName } from '../../processors/ucr/ucr-table-names.js';
+import { ucrQualified, ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';
-import { compileDataSource } from '../../processors/ucr/compile-data-source.js';
+import { compileDataSource } from '../../commcare/ucr/compile-data-source.js';
 import {
   caseEvent,
   catalogOf,

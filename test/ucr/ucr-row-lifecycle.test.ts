@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ucrQualified, ucrVersionsSchema } from '../../processors/ucr/ucr-table-names.js';
+import { ucrQualified, ucrVersionsSchema } from '../../commcare/ucr/ucr-table-names.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';
 import {

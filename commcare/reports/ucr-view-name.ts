@@ -1,6 +1,6 @@
 /**
  * Where readers find a UCR data source: the view the UCR pipeline keeps current, named by the one
- * rule in processors/ucr/ucr-table-names.ts. Reports only add their own messages for ids a URL or a
+ * rule in commcare/ucr/ucr-table-names.ts. Reports only add their own messages for ids a URL or a
  * report configuration cannot use.
  */
 import { ucrViewName as pipelineViewName } from '../ucr/ucr-table-names.js';

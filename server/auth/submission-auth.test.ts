@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { apiKeyDigest, authenticate, CredentialCache } from './submission-auth.js';
-import type { MobileUser, UserDirectory } from './user-directory.js';
+import type { MobileUser, UserDirectory } from '../../connectors/couchdb/user-directory.js';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -136,7 +136,7 @@ export function displayPath(path: string): string {
 }
 
 const versionFile = /^v([1-9][0-9]*)\.avsc$/;
-const notSchemaFolders = new Set(['generated', 'tools', 'node_modules']);
+const notSchemaFolders = new Set(['generated', 'tools', 'readers', 'node_modules']);
 
 async function readVersions(dir: string, name: string, problems: SchemaProblem[]): Promise<SchemaVersion[]> {
   const entries = await readdir(join(dir, name), { withFileTypes: true });

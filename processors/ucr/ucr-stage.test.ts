@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRecord } from '../../runtime/contract/index.js';
 import type { Case } from '../../schemas/generated/case.js';
-import type { CompiledDataSource, UcrLookupKey } from '../ucr/contract.js';
+import type { CompiledDataSource, UcrLookupKey } from '../../commcare/ucr/contract.js';
 import { UcrStage } from './ucr-stage.js';
-import { UcrStageLink, lookupKeyId } from './ucr-stage-link.js';
+import { UcrStageLink, lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
 
 /** One row per case: its name and its parent's name, looked up. */
 const parentNames: CompiledDataSource = {

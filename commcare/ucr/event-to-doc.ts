@@ -1,5 +1,5 @@
 /** A change event as the CommCare document UCR expressions read (the UCR language's converters). */
-import { caseEventToDoc, formEventToDoc } from '../ucr/commcare-docs.js';
+import { caseEventToDoc, formEventToDoc } from './commcare-docs.js';
 import type { ChangeEvent } from './change-event-doc.js';
 
 /** The CommCare document (`_id`, `doc_type`, `domain`, …) of a form or case change. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { verifyPassword } from './password-hash.js';
-import type { MobileUser, UserDirectory } from './user-directory.js';
+import type { MobileUser, UserDirectory } from '../../connectors/couchdb/user-directory.js';
 
 export type AuthOutcome = { ok: true; user: MobileUser } | { ok: false; status: 401 | 403; message: string };
 

@@ -8,12 +8,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Case } from '../../schemas/generated/case.js';
 import type { Form, FormAttachment } from '../../schemas/generated/form.js';
 import { insertOutboxRows, outboxRowsSql, type OutboxRow } from '../outbox/outbox-table.js';
-import { pgp, type Database } from '../postgres/postgres-pool.js';
-import { blobKey, type BlobStore } from './blob-store.js';
-import { applyCaseBlocks, parseXFormDateMs, type CaseApplyError } from './case-apply.js';
-import { caseIdsOf, type CaseBlock } from './case-blocks.js';
+import { pgp, type Database } from './postgres-pool.js';
+import { blobKey, type BlobStore } from '../blob/blob-store.js';
+import { applyCaseBlocks, parseXFormDateMs, type CaseApplyError } from '../../commcare/xform/case-apply.js';
+import { caseIdsOf, type CaseBlock } from '../../commcare/xform/case-blocks.js';
 import { primaryStoreTables as T } from './primary-store.js';
-import type { ParsedXForm } from './xform-parse.js';
+import type { ParsedXForm } from '../../commcare/xform/xform-parse.js';
 
 /** A submission the receiver has parsed and authenticated. */
 export interface Submission {

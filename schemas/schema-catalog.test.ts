@@ -5,7 +5,7 @@ import {
   loadSchemaCatalog,
   SchemaCatalogError,
 } from './schema-catalog.js';
-import { changeEvent, schemaTestFolder, type SchemaTestFolder } from './schema-test-folder.js';
+import { changeEvent, schemaTestFolder, type SchemaTestFolder } from './tools/schema-test-folder.js';
 
 const topics = 'topics:\n  notes:\n    schema: note\n';
 const note = changeEvent('Note', [{ name: 'text', type: 'string', doc: 'The text.' }]);

@@ -6,14 +6,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../runtime/contract/index.js';
 import { isRetryable } from '../../runtime/contract/index.js';
-import { CaseDateError, CaseDomainMismatchError, CaseNotFoundError } from './case-apply.js';
-import { CaseBlockError, extractCaseBlocks } from './case-blocks.js';
-import { multipartBoundary, MultipartError, parseMultipart } from './multipart.js';
+import {
+  CaseDateError,
+  CaseDomainMismatchError,
+  CaseNotFoundError,
+} from '../../commcare/xform/case-apply.js';
+import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
+import { multipartBoundary, MultipartError, parseMultipart } from '../http/multipart.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
-import { authenticate, type CredentialCache } from './submission-auth.js';
-import { FormDomainConflict, type SubmissionStore } from './submission-store.js';
-import type { UserDirectory } from './user-directory.js';
-import { parseXForm, XFormMissingInstanceIdError, XFormSyntaxError } from './xform-parse.js';
+import { authenticate, type CredentialCache } from '../auth/submission-auth.js';
+import { FormDomainConflict, type SubmissionStore } from '../../connectors/postgres/submission-store.js';
+import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
+import {
+  parseXForm,
+  XFormMissingInstanceIdError,
+  XFormSyntaxError,
+} from '../../commcare/xform/xform-parse.js';
 
 /** Answers a request it recognises (resolving true), or resolves false to let the next one try. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

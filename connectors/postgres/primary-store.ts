@@ -5,7 +5,7 @@
  * the same document a consumer of the topic sees.
  */
 import type { Queryable } from '../outbox/outbox-table.js';
-import { createConcurrently } from '../postgres/create-concurrently.js';
+import { createConcurrently } from './create-concurrently.js';
 
 export const primaryStoreSchema = 'tributary_store';
 

@@ -5,15 +5,15 @@
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../runtime/contract/index.js';
-import type { Endpoints } from '../endpoints.js';
-import { ensureOutboxTable } from '../outbox/outbox-table.js';
-import { pgp, type Database } from '../postgres/postgres-pool.js';
-import { FilesystemBlobStore, S3BlobStore, type BlobStore } from './blob-store.js';
-import { ensurePrimaryStore } from './primary-store.js';
-import { CredentialCache } from './submission-auth.js';
+import type { Endpoints } from '../../connectors/endpoints.js';
+import { ensureOutboxTable } from '../../connectors/outbox/outbox-table.js';
+import { pgp, type Database } from '../../connectors/postgres/postgres-pool.js';
+import { FilesystemBlobStore, S3BlobStore, type BlobStore } from '../../connectors/blob/blob-store.js';
+import { ensurePrimaryStore } from '../../connectors/postgres/primary-store.js';
+import { CredentialCache } from '../auth/submission-auth.js';
 import { createReceiverServer, type RequestHandler } from './submission-receiver.js';
-import { SubmissionStore } from './submission-store.js';
-import { CouchUserDirectory } from './user-directory.js';
+import { SubmissionStore } from '../../connectors/postgres/submission-store.js';
+import { CouchUserDirectory } from '../../connectors/couchdb/user-directory.js';
 
 export interface ReceiverServiceOptions {
   endpoints: Endpoints;

@@ -5,11 +5,11 @@ import {
   type PipelineRecord,
   type Processor,
 } from '../../runtime/contract/index.js';
-import type { UcrRow } from '../ucr/contract.js';
-import { changeEventOf, referencedDocTypeOf, removesDocument } from './change-event-doc.js';
-import { evaluateDocuments, type UcrDocumentJob } from './evaluate-documents.js';
-import { eventToDoc } from './event-to-doc.js';
-import { ucrStageLink, type UcrStageLink } from './ucr-stage-link.js';
+import type { UcrDocumentChange, UcrRow } from '../../commcare/ucr/contract.js';
+import { changeEventOf, referencedDocTypeOf, removesDocument } from '../../commcare/ucr/change-event-doc.js';
+import { evaluateDocuments, type UcrDocumentJob } from '../../commcare/ucr/evaluate-documents.js';
+import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
+import { ucrStageLink, type UcrStageLink } from '../../commcare/ucr/ucr-stage-link.js';
 
 const ucrStageConfig = z.object({
   sink: z
@@ -36,13 +36,6 @@ const ucrStageConfig = z.object({
 });
 
 export type UcrStageConfig = z.output<typeof ucrStageConfig>;
-
-/** What the stage emits per (data source, document): the document's complete set of rows. */
-export interface UcrDocumentChange {
-  docId: string;
-  /** Empty removes the document's rows (deleted, no longer matching, or no rows). */
-  rows: readonly UcrRow[];
-}
 
 export const ucrStage = defineProcessor({
   name: 'ucr',

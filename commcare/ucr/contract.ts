@@ -83,3 +83,10 @@ export interface CompiledDataSource {
   readonly source: unknown;
   evaluate(doc: unknown, lookups: UcrLookups): UcrEvaluation;
 }
+
+/** What the stage emits per (data source, document): the document's complete set of rows. */
+export interface UcrDocumentChange {
+  docId: string;
+  /** Empty removes the document's rows (deleted, no longer matching, or no rows). */
+  rows: readonly UcrRow[];
+}

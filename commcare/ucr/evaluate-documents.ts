@@ -3,7 +3,7 @@
  * evaluations reported missing in one call, evaluate again only what missed, until nothing misses.
  * Shared by the `ucr` stage (a batch of change events) and rebuilds (a chunk of the primary store).
  */
-import type { UcrLookupKey, UcrLookups, UcrRow } from '../ucr/contract.js';
+import type { UcrLookupKey, UcrLookups, UcrRow } from './contract.js';
 import { lookupKeyId, type UcrActiveDataSource } from './ucr-stage-link.js';
 
 /** One document and the data sources to evaluate it for. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { caseSchema, formSchema } from '../../schemas/generated/index.js';
+import { caseSchema, formSchema } from '../generated/index.js';
 
 describe('form-or-case.avsc', () => {
   it('is the union of the latest Form and Case schemas, so one Kafka source can read forms and cases', async () => {

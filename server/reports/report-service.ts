@@ -24,8 +24,8 @@ import {
   type DataSourceColumn,
   type ReportConfig,
   type SqlQuery,
-} from '../../processors/ucr-reports/index.js';
-import type { UcrDatatype } from '../../processors/ucr/contract.js';
+} from '../../commcare/reports/index.js';
+import type { UcrDatatype } from '../../commcare/ucr/contract.js';
 
 export interface ReportServiceOptions {
   /** pg-promise database of the UCR store. */
@@ -61,7 +61,7 @@ const reportUrl = /^\/a\/([^/]+)\/reports\/([^/]+)\/data\/?$/;
 const reserved = new Set(['format', 'limit', 'offset', 'lang']);
 
 function defaultReportsDir(): string {
-  // Source (connectors/ucr-reports) and build (dist/connectors/ucr-reports) sit at different depths.
+  // Source (server/reports) and build (dist/server/reports) sit at different depths.
   for (const up of ['../../pipelines/ucr/reports', '../../../pipelines/ucr/reports']) {
     const dir = fileURLToPath(new URL(up, import.meta.url));
     if (existsSync(dir)) return dir;

@@ -6,7 +6,7 @@
  * waits for the link to be filled when its first batch arrives, not at creation.
  */
 import type { Resources } from '../../runtime/contract/index.js';
-import type { CompiledDataSource, UcrLookupKey } from '../ucr/contract.js';
+import type { CompiledDataSource, UcrLookupKey } from './contract.js';
 
 /** One data source definition the stage evaluates: a live table's, or one being built beside it. */
 export interface UcrActiveDataSource {

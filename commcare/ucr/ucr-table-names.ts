@@ -1,6 +1,6 @@
 /**
  * How UCR tables are named in PostgreSQL (fixed: report readers rely on it). Pure, so the table
- * writer (connectors/ucr) and the reports (processors/ucr-reports) share this one rule. Every data
+ * writer (connectors/ucr) and the reports (commcare/reports) share this one rule. Every data
  * source has a view `"tributary_ucr"."<domain>_<table_id>"` that always points at its live
  * physical table `<domain>_<table_id>_<first 8 hex of the definition hash>`. Names longer than
  * PostgreSQL's 63 bytes keep their left part and end in `_` + 8 hex of the sha1 of the full name,
