@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from '../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../connectors/kafka/kafka-resources.js';
-import { startReceiverService } from '../server/receiver/receiver-service.js';
+import { receiverModule, reportsModule, startServer } from '../server/index.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
@@ -17,7 +17,6 @@ import { ResourcePool } from '../runtime/engine/resources.js';
 import { createLogger } from '../runtime/telemetry/logger.js';
 import { loadSchemaCatalog } from '../schemas/schema-catalog.js';
 import { registerSchemas } from '../schemas/tools/schema-register.js';
-import { reportHandler } from './commands/serve.js';
 import { postGenerated } from './commands/submit.js';
 import { demoUsers } from './demo-application.js';
 import { seedDirectory } from './demo-directory.js';
@@ -92,14 +91,13 @@ export async function demo(): Promise<number> {
 
   const admin = await (await kafkaClient(resources, defaultKafkaLibrary, brokers)).admin();
   const before = await topicEnds(admin, demoTopics).catch(() => new Map<string, bigint>());
-  const receiver = await startReceiverService({
+  const receiver = await startServer({
     endpoints,
     logger,
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    maxBodyBytes: 50 * 1024 * 1024,
-    handlers: (db) => [reportHandler(db, logger)],
+    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule()],
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
