@@ -62,6 +62,9 @@ export class Router {
         } catch {
           throw new HttpError(400, `The path segment for ${name} is not valid URL encoding.`);
         }
+        // No identifier holds one, and PostgreSQL text cannot store a NUL: refuse here, for every route.
+        if (/[\u0000-\u001f\u007f]/.test(params[name]))
+          throw new HttpError(400, `The path segment for ${name} contains a control character.`);
       });
       return { route: compiled.route, module: compiled.module, params };
     }

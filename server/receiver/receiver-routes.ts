@@ -23,6 +23,11 @@ import { multipartBoundary, MultipartError, parseMultipart } from '../http/multi
 import { readBody, send, sendJson } from '../http/respond.js';
 import type { DomainRequest, RouteModule, RouteRequest } from '../http/route.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
+import {
+  checkAttachmentNames,
+  checkFormIdParameter,
+  checkSubmissionIdentifiers,
+} from './submission-identifiers.js';
 
 export interface ReceiverRoutesOptions {
   store: SubmissionStore;
@@ -103,6 +108,7 @@ async function receiveSubmission(
   const body = await readBody(req, res, options.maxBodyBytes);
   const { xml, attachments } = submissionParts(req.headers['content-type'], body);
   const { parsed, blocks } = parseSubmission(xml);
+  checkSubmissionIdentifiers(parsed.metadata.instanceID, blocks);
   const outcome = await options.store.save({ domain, xml, parsed, blocks, attachments, appId });
   if (outcome.status === 'rejected') throw refusalOf(outcome.error);
   const message =
@@ -152,6 +158,7 @@ async function archiveForm(
 ) {
   req.resume();
   const formId = params.formId!;
+  checkFormIdParameter(formId);
   const outcome = await store.setArchived(domain, formId, archive);
   if (outcome.status === 'not-found') throw new HttpError(404, `No form ${formId} in domain ${domain}.`);
   sendJson(res, 200, {
@@ -191,6 +198,7 @@ function submissionParts(
   const attachments = parts
     .filter((part) => part !== form)
     .map((part) => ({ name: part.filename ?? part.name, contentType: part.contentType, data: part.data }));
+  checkAttachmentNames(attachments.map((attachment) => attachment.name));
   const names = new Set<string>(['form.xml']);
   for (const attachment of attachments) {
     if (names.has(attachment.name))
