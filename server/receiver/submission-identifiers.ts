@@ -5,12 +5,11 @@
  * does not fit is a 4xx the device can show, never a 500 from a store or a 503 it retries forever.
  */
 import type { CaseBlock } from '../../commcare/xform/case-blocks.js';
+import { hasControlCharacter } from '../http/has-control-character.js';
 import { HttpError } from '../http/http-error.js';
 
 /** CommCare HQ's limit for form ids, case ids and attachment names. */
 export const maxIdentifierLength = 255;
-
-const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 const quoted = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
@@ -18,7 +17,7 @@ const quoted = (value: string) => JSON.stringify(value.length > 40 ? `${value.sl
 function problemOf(what: string, value: string): string | null {
   if (value.length > maxIdentifierLength)
     return `${what} ${quoted(value)} is ${value.length} characters long; at most ${maxIdentifierLength} are allowed.`;
-  if (controlCharacter.test(value)) return `${what} ${quoted(value)} contains a control character.`;
+  if (hasControlCharacter(value)) return `${what} ${quoted(value)} contains a control character.`;
   return null;
 }
 
