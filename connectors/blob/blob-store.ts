@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Client } from 'minio';
-import { RetryableError } from '../../runtime/contract/index.js';
+import { redactSecrets, RetryableError } from '../../runtime/contract/index.js';
 
 export interface BlobStore {
   /** Resolves once the object is durable. Throws RetryableError when the store cannot be reached. */
@@ -129,7 +129,9 @@ export class S3BlobStore implements BlobStore {
       await this.client.putObject(this.s3.bucket, key, data, data.length, { 'Content-Type': contentType });
     } catch (error) {
       throw new RetryableError(
-        `The blob store (${this.s3.endpoint}) refused or did not answer: ${(error as Error).message}`,
+        redactSecrets(
+          `The blob store (${this.s3.endpoint}) refused or did not answer: ${(error as Error).message}`,
+        ),
         { cause: error },
       );
     }

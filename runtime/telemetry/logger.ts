@@ -1,6 +1,6 @@
 /** Structured JSON logs (pino) behind the contract's Logger interface. */
 import { pino, type Logger as PinoLogger } from 'pino';
-import type { Logger } from '../contract/index.js';
+import { redactSecrets, type Logger } from '../contract/index.js';
 
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const base = pino(
@@ -8,6 +8,8 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line, whatever field or error message carries an endpoint, loses its secrets here.
+      hooks: { streamWrite: redactSecrets },
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination(2),
   );
