@@ -21,7 +21,7 @@ import { FormDomainConflict, type SubmissionStore } from '../../connectors/postg
 import { HttpError } from '../http/http-error.js';
 import { multipartBoundary, MultipartError, parseMultipart } from '../http/multipart.js';
 import { readBody, send, sendJson } from '../http/respond.js';
-import type { DomainRequest, RouteModule, RouteRequest } from '../http/route.js';
+import type { DomainRequest, RouteModule } from '../http/route.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
 import {
   checkAttachmentNames,
@@ -39,7 +39,7 @@ export interface ReceiverRoutesOptions {
 export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
   const receive = (request: DomainRequest) =>
     receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id'));
-  const preflight = (request: RouteRequest) => answerPreflight(request, options);
+  const preflight = (request: DomainRequest) => answerPreflight(request, options);
   return {
     name: 'receiver',
     writeError: writeOpenRosaError,
@@ -48,6 +48,7 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/receiver',
         access: 'domain-user',
+        action: 'submit forms to',
         summary: 'Submit a form (OpenRosa).',
         handle: receive,
       },
@@ -55,27 +56,33 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/receiver/:appId',
         access: 'domain-user',
+        action: 'submit forms to',
         summary: 'Submit a form of an application.',
         handle: receive,
       },
+      // The pre-flight is authenticated like the post it precedes: a device without credentials
+      // gets the 401 challenge here, before it sends a large body (OpenRosa's Form Submission API).
       {
         method: 'HEAD',
         path: '/a/:domain/receiver',
-        access: 'public',
-        summary: 'OpenRosa pre-flight.',
+        access: 'domain-user',
+        action: 'submit forms to',
+        summary: 'OpenRosa pre-flight: 401 with the challenge, or 204 with the size limit.',
         handle: preflight,
       },
       {
         method: 'HEAD',
         path: '/a/:domain/receiver/:appId',
-        access: 'public',
-        summary: 'OpenRosa pre-flight.',
+        access: 'domain-user',
+        action: 'submit forms to',
+        summary: 'OpenRosa pre-flight of an application.',
         handle: preflight,
       },
       {
         method: 'POST',
         path: '/a/:domain/forms/:formId/archive',
         access: 'domain-user',
+        action: 'archive forms of',
         summary: 'Archive a form: its case changes are undone.',
         handle: (request) => archiveForm(request, options.store, true),
       },
@@ -83,6 +90,7 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/forms/:formId/unarchive',
         access: 'domain-user',
+        action: 'unarchive forms of',
         summary: 'Unarchive a form: its case changes apply again.',
         handle: (request) => archiveForm(request, options.store, false),
       },
@@ -90,14 +98,14 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
   };
 }
 
-async function answerPreflight({ res, params }: RouteRequest, options: ReceiverRoutesOptions): Promise<void> {
-  if (!(await options.directory.domainExists(params.domain!)))
-    throw new HttpError(404, `No domain named ${params.domain}.`);
+/** Reached only with valid credentials: the server answers 404 for an unknown domain and 401 first. */
+function answerPreflight({ res }: DomainRequest, options: ReceiverRoutesOptions): Promise<void> {
   res.writeHead(204, {
     'x-openrosa-version': openRosaVersion,
     'x-openrosa-accept-content-length': String(options.maxBodyBytes),
   });
   res.end();
+  return Promise.resolve();
 }
 
 async function receiveSubmission(

@@ -120,11 +120,30 @@ async function caseRow(caseId: string) {
 }
 
 describe('the OpenRosa receiver', () => {
-  it('answers HEAD with 204 and the OpenRosa headers', async () => {
+  it('answers HEAD without credentials with the 401 challenge, as devices expect before posting', async () => {
     const response = await post(`/a/${receiver.domain}/receiver`, { method: 'HEAD' });
-    expect(response.status).toBe(204);
-    expect(response.headers.get('x-openrosa-version')).toBe('1.0');
-    expect(response.headers.get('x-openrosa-accept-content-length')).toBe(String(64 * 1024));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    expect(response.body).toBe('');
+    const wrong = await post(`/a/${receiver.domain}/receiver`, {
+      method: 'HEAD',
+      headers: basic(user().username, 'wrong'),
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('answers HEAD with valid credentials with 204 and the OpenRosa headers', async () => {
+    for (const path of [`/a/${receiver.domain}/receiver`, `/a/${receiver.domain}/receiver/some-app`]) {
+      const response = await post(path, { method: 'HEAD', headers: basic(user().username, user().password) });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('x-openrosa-version')).toBe('1.0');
+      expect(response.headers.get('x-openrosa-accept-content-length')).toBe(String(64 * 1024));
+    }
+    const unknown = await post('/a/no-such-domain-here/receiver', {
+      method: 'HEAD',
+      headers: basic(user().username, user().password),
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('saves a multipart submission: form, cases, indices, blobs and one outbox row per document', async () => {

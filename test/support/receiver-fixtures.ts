@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { demoUsers, type DemoUser } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, startServer, type RouteModuleFactory } from '../../server/index.js';
+import {
+  receiverModule,
+  serverSettings,
+  startServer,
+  type RouteModuleFactory,
+  type ServerSettings,
+} from '../../server/index.js';
 import type { BlobStore } from '../../connectors/blob/blob-store.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
@@ -32,6 +38,8 @@ export async function startTestReceiver(
     users?: number;
     /** Other route modules served beside the receiver. */
     modules?: RouteModuleFactory[];
+    /** Settings other than the defaults (the environment is not read). */
+    settings?: Partial<ServerSettings>;
   } = {},
 ): Promise<TestReceiver> {
   const domain = names.id.replace(/_/g, '-');
@@ -46,6 +54,9 @@ export async function startTestReceiver(
     port: 0,
     host: '127.0.0.1',
     blobs: options.blobs === 's3' ? 's3' : { folder: blobDir },
+    settings: serverSettings(options.settings),
+    // The throttle's counts are this test file's own.
+    redisKeyPrefix: names.redisPrefix(),
     modules: [
       receiverModule({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, outboxTable, outboxChannel }),
       ...(options.modules ?? []),
