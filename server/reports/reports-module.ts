@@ -9,10 +9,11 @@ export interface ReportsModuleOptions {
 }
 
 export function reportsModule(options: ReportsModuleOptions = {}): RouteModuleFactory {
-  return ({ db, logger }) => {
+  return ({ db, logger, settings }) => {
     const service = createReportService({
       db,
       logger,
+      maxLimit: settings.TRIBUTARY_REPORT_MAX_ROWS,
       ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
     });
     service
