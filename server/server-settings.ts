@@ -32,6 +32,10 @@ const serverSettingsSchema = z.object({
     .describe(
       'Behind one reverse proxy: take the client address from the last entry of X-Forwarded-For (the one the proxy added). Never set it without a proxy that sets the header: clients could choose their address.',
     ),
+  TRIBUTARY_FORM_BODY_INLINE_MAX_BYTES: count(
+    131_072,
+    "A form whose question tree is larger (as JSON) is published with the tree in the blob store beside its event (form_body_url), so no event outgrows its topic; Kafka sources put it back while decoding. At most half of the topics' maxMessageBytes.",
+  ),
   TRIBUTARY_REPORT_MAX_ROWS: count(
     10_000,
     'The largest `limit` a report request may ask for (one page); larger is a 400 naming the maximum.',

@@ -17,11 +17,16 @@ import {
   XFormSyntaxError,
 } from '../../commcare/xform/xform-parse.js';
 import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
-import { FormDomainConflict, type SubmissionStore } from '../../connectors/postgres/submission-store.js';
+import {
+  EventTooLarge,
+  FormDomainConflict,
+  type SubmissionStore,
+} from '../../connectors/postgres/submission-store.js';
 import { HttpError } from '../http/http-error.js';
 import { multipartBoundary, MultipartError, parseMultipart } from '../http/multipart.js';
 import { readBody, send, sendJson } from '../http/respond.js';
 import type { DomainRequest, RouteModule } from '../http/route.js';
+import { checkAuthorship } from './check-authorship.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
 import {
   checkAttachmentNames,
@@ -109,7 +114,7 @@ function answerPreflight({ res }: DomainRequest, options: ReceiverRoutesOptions)
 }
 
 async function receiveSubmission(
-  { req, res, domain }: DomainRequest,
+  { req, res, domain, user }: DomainRequest,
   options: ReceiverRoutesOptions,
   appId: string | null,
 ): Promise<void> {
@@ -117,7 +122,16 @@ async function receiveSubmission(
   const { xml, attachments } = submissionParts(req.headers['content-type'], body);
   const { parsed, blocks } = parseSubmission(xml);
   checkSubmissionIdentifiers(parsed.metadata.instanceID, blocks);
-  const outcome = await options.store.save({ domain, xml, parsed, blocks, attachments, appId });
+  await checkAuthorship(parsed.metadata.userID, user, options.directory);
+  const outcome = await options.store.save({
+    domain,
+    xml,
+    parsed,
+    blocks,
+    attachments,
+    appId,
+    auth: { userId: user.id, username: user.username, method: user.method },
+  });
   if (outcome.status === 'rejected') throw refusalOf(outcome.error);
   const message =
     outcome.status === 'duplicate'
@@ -150,6 +164,7 @@ function parseSubmission(xml: Buffer) {
 
 function refusalOf(error: unknown): HttpError {
   if (error instanceof FormDomainConflict) return new HttpError(409, error.message);
+  if (error instanceof EventTooLarge) return new HttpError(413, error.message);
   if (
     error instanceof CaseNotFoundError ||
     error instanceof CaseDomainMismatchError ||
