@@ -30,11 +30,19 @@ export function publishedForm<T extends { form: unknown; form_body_url?: string 
   return event.form_body_url ? { ...event, form: {} } : event;
 }
 
-/** What a decoded value may be: a form event whose body is elsewhere. */
-function bodyUrlOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return null;
+/**
+ * The form event in a decoded value whose body is elsewhere, or null. A reader schema that is a
+ * union (`[Form, Case]`) decodes to the record wrapped in its full name
+ * (`{"dev.tributary.commcare.Form": {...}}`): the wrapper is looked through.
+ */
+function eventWithBodyAside(value: unknown): { form: unknown; form_body_url: string } | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const url = (value as { form_body_url?: unknown }).form_body_url;
-  return typeof url === 'string' && url !== '' ? url : null;
+  if (typeof url === 'string' && url !== '') return value as { form: unknown; form_body_url: string };
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0]!.includes('.')
+    ? eventWithBodyAside((value as Record<string, unknown>)[keys[0]!])
+    : null;
 }
 
 /** A decoded record as the sources hold it. */
@@ -55,21 +63,24 @@ export class FormBodies {
 
   /** Puts every carried-aside body back into its record's value; a batch without any costs a scan. */
   async resolve(records: readonly DecodedRecord[]): Promise<void> {
-    const pending = records.filter((record) => !record.decodeError && bodyUrlOf(record.value) !== null);
+    const pending = records.filter(
+      (record) => !record.decodeError && eventWithBodyAside(record.value) !== null,
+    );
     for (let at = 0; at < pending.length; at += 16) {
       await Promise.all(pending.slice(at, at + 16).map((record) => this.resolveOne(record)));
     }
   }
 
   private async resolveOne(record: DecodedRecord): Promise<void> {
-    const url = bodyUrlOf(record.value)!;
+    const event = eventWithBodyAside(record.value)!;
+    const url = event.form_body_url;
     const bytes = await this.read(url);
     if (bytes === null) {
       record.decodeError = new BadRecordError('decode', `the form body at ${url} is not in the blob store`);
       return;
     }
     try {
-      (record.value as { form: unknown }).form = JSON.parse(bytes.toString('utf8')) as unknown;
+      event.form = JSON.parse(bytes.toString('utf8')) as unknown;
     } catch (error) {
       record.decodeError = new BadRecordError('decode', `the form body at ${url} is not JSON`, {
         cause: error,

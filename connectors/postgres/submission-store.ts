@@ -120,8 +120,12 @@ export class SubmissionStore {
   async save(submission: Submission): Promise<SaveOutcome> {
     const formId = submission.parsed.metadata.instanceID;
     const bodySha = createHash('sha256').update(submission.xml).digest('hex');
+    const { files, stored } = this.planBlobs(submission, formId, bodySha);
+    // A form event too large for its topic is refused before anything is written anywhere.
+    const tooLarge = this.oversized(formEvent(submission, stored, Date.now(), null), []);
+    if (tooLarge) return { status: 'rejected', error: tooLarge };
     // Blobs first: a crash after them leaves an unreferenced object, never a form without its XML.
-    const stored = await this.storeBlobs(submission, formId, bodySha);
+    await Promise.all(files.map((file) => this.options.blobs.put(file.key, file.data, file.contentType)));
     const caseIds = caseIdsOf(submission.blocks);
     return this.retrying<SaveOutcome>(() =>
       // The usual submission is two round trips: BEGIN with its locks, then every write with
@@ -427,34 +431,39 @@ export class SubmissionStore {
   }
 
   /**
-   * Writes the raw XML and the attachments, and the question tree's JSON when it is too large to
-   * carry in the event; all keyed by the body's digest, so an edit never overwrites them.
+   * Where the raw XML, the attachments and (when too large to carry in the event) the question
+   * tree's JSON go: keyed by the body's digest, so an edit never overwrites them. Nothing written.
    */
-  private async storeBlobs(submission: Submission, formId: string, bodySha: string): Promise<StoredBlobs> {
+  private planBlobs(submission: Submission, formId: string, bodySha: string): BlobPlan {
     const prefix = bodySha.slice(0, 16);
     const files = [
       { name: 'form.xml', contentType: 'text/xml', data: submission.xml },
       ...submission.attachments,
-    ];
+    ].map((file) => ({ ...file, key: blobKey(submission.domain, formId, `${prefix}-${file.name}`) }));
     const body = Buffer.from(JSON.stringify(submission.parsed.form));
-    const bodyKey =
-      body.length > this.options.maxInlineFormBytes ? formBodyKey(submission.domain, formId, bodySha) : null;
-    const [attachments] = await Promise.all([
-      Promise.all(
-        files.map(async (file) => {
-          const key = blobKey(submission.domain, formId, `${prefix}-${file.name}`);
-          await this.options.blobs.put(key, file.data, file.contentType);
-          return {
+    if (body.length > this.options.maxInlineFormBytes)
+      files.push({
+        name: 'form.json',
+        contentType: 'application/json',
+        data: body,
+        key: formBodyKey(submission.domain, formId, bodySha),
+      });
+    const carried = files.length > submission.attachments.length + 1 ? files.at(-1)! : null;
+    return {
+      files,
+      stored: {
+        // The question tree is not a file of the submission: it is not listed among them.
+        attachments: files
+          .filter((file) => file !== carried)
+          .map((file) => ({
             name: file.name,
             content_type: file.contentType,
             content_length: file.data.length,
-            blob_key: key,
-          };
-        }),
-      ),
-      bodyKey ? this.options.blobs.put(bodyKey, body, 'application/json') : undefined,
-    ]);
-    return { attachments, formBodyUrl: bodyKey ? formBodyUrl(this.options.blobs, bodyKey) : null };
+            blob_key: file.key,
+          })),
+        formBodyUrl: carried ? formBodyUrl(this.options.blobs, carried.key) : null,
+      },
+    };
   }
 
   private async retrying<R>(work: () => Promise<R>): Promise<R> {
@@ -472,10 +481,15 @@ export class SubmissionStore {
 
 type Tx = Parameters<Parameters<Database['task']>[1]>[0];
 
-/** What went to the blob store before the transaction: the files, and where a large body is. */
+/** What goes to the blob store before the transaction: the files, and where a large body is. */
 interface StoredBlobs {
   attachments: FormAttachment[];
   formBodyUrl: string | null;
+}
+
+interface BlobPlan {
+  files: { name: string; contentType: string; data: Buffer; key: string }[];
+  stored: StoredBlobs;
 }
 
 /** Refuses an edit whose blocks touch another domain's cases or update cases nobody creates. */
