@@ -31,7 +31,7 @@ import { resolveFilter, type ResolvedFilter } from './report-filters.js';
 import { compileReportTransform, localize, type ValueTransform } from './report-transform.js';
 import { quoteIdentifier } from './sql-identifier.js';
 import { SqlParams } from './sql-params.js';
-import { strftime, strftimeDirectives, unsupportedStrftimeDirective } from './strftime.js';
+import { strftime, strftimeDirectives, unsupportedStrftimeDirective } from '../ucr/transforms/strftime.js';
 import { parseSumWhenCondition, type SumWhenCondition } from './sum-when-condition.js';
 import { ucrSchema, ucrViewName } from './ucr-view-name.js';
 

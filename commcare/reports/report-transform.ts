@@ -12,7 +12,7 @@ import {
   strftime,
   strftimeDirectives,
   unsupportedStrftimeDirective,
-} from './strftime.js';
+} from '../ucr/transforms/strftime.js';
 
 export type ValueTransform = (value: unknown, lang: string) => unknown;
 

@@ -21,6 +21,12 @@ import { isPlainIsoDate, plainDecimalText, toStoredValue } from './stored-value.
 import { truncateColumnId } from './truncate-column-id.js';
 import type { Expr, UcrCompiler } from './ucr-compiler.js';
 import { joinPath, UcrConfigError } from './ucr-config-error.js';
+import {
+  compileTransform,
+  isEmptyTransform,
+  TransformSpecError,
+  type ValueTransform,
+} from '../transforms/compile-transform.js';
 
 export type MutableRow = Record<string, UcrStoredValue>;
 
@@ -107,6 +113,18 @@ function ledgerValue(ctx: EvalContext, caseId: string, section: string, product:
   return typeof balance === 'number' ? balance : null;
 }
 
+/** An expression indicator's transform, applied before the datatype (undefined for none or `{}`). */
+function indicatorTransform(spec: unknown, path: string): ValueTransform | undefined {
+  if (isEmptyTransform(spec)) return undefined;
+  try {
+    return compileTransform(spec);
+  } catch (error) {
+    if (!(error instanceof TransformSpecError)) throw error;
+    const at = error.at.reduce<string>((p, key) => joinPath(p, key), joinPath(path, 'transform'));
+    throw new UcrConfigError(at, error.expected);
+  }
+}
+
 /** Compiles `spec` (at JSON path `path`). */
 export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: string): CompiledIndicator {
   if (!isDict(spec)) throw new UcrConfigError(path, 'an indicator (a JSON object)');
@@ -123,24 +141,15 @@ export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: str
     case 'expression':
     case 'raw': {
       const datatype = readDatatype(spec, path);
-      if (
-        type === 'expression' &&
-        spec.transform !== undefined &&
-        spec.transform !== null &&
-        !(isDict(spec.transform) && Object.keys(spec.transform).length === 0)
-      ) {
-        throw new UcrConfigError(
-          joinPath(path, 'transform'),
-          'no transform (report-style transforms on indicators are not supported by Tributary)',
-        );
-      }
-      const expr =
+      const base =
         type === 'expression'
           ? compiler.expression(
               requireKey(spec, 'expression', path, 'an expression'),
               joinPath(path, 'expression'),
             )
           : propertyExpression(compiler, spec, path);
+      const transform = type === 'expression' ? indicatorTransform(spec.transform, path) : undefined;
+      const expr: Expr = transform === undefined ? base : (item, ctx) => transform(base(item, ctx), ctx);
       const col = column(
         columnId,
         datatype,
@@ -151,7 +160,7 @@ export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: str
       const coerce = datatypeCoercer(datatype);
       const id = col.id;
       // Form answers are text: store plain decimal and ISO date strings without building values.
-      if (datatype === 'decimal' || datatype === 'date') {
+      if ((datatype === 'decimal' || datatype === 'date') && transform === undefined) {
         const fast =
           datatype === 'decimal' ? plainDecimalText : (s: string) => (isPlainIsoDate(s) ? s : undefined);
         return {
