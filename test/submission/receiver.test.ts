@@ -18,12 +18,22 @@ beforeAll(async () => {
   receiver = await startTestReceiver(names, {
     maxBodyBytes: 64 * 1024,
     // Stands for the reports: an endpoint under /a/<domain>/ mounted beside the receiver.
-    handlers: [
-      (req, res) => {
-        if (!req.url?.endsWith('/hello')) return Promise.resolve(false);
-        res.end('hello');
-        return Promise.resolve(true);
-      },
+    modules: [
+      () => ({
+        name: 'hello',
+        routes: [
+          {
+            method: 'GET',
+            path: '/a/:domain/hello',
+            access: 'domain-user',
+            summary: 'Says hello to a user of the domain.',
+            handle: ({ res }) => {
+              res.end('hello');
+              return Promise.resolve();
+            },
+          },
+        ],
+      }),
     ],
   });
   // A second domain, for users and cases that belong elsewhere.

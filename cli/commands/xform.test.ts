@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { xformCommand } from './xform-command.js';
+import { xformCommand } from './xform.js';
 
 const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../commcare/xform/fixtures/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../../commcare/xform/fixtures/${name}`, import.meta.url));
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

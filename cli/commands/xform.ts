@@ -4,8 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CaseBlockError, extractCaseBlocks } from '../commcare/xform/case-blocks.js';
-import { parseXForm, XFormMissingInstanceIdError, XFormSyntaxError } from '../commcare/xform/xform-parse.js';
+import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
+import {
+  parseXForm,
+  XFormMissingInstanceIdError,
+  XFormSyntaxError,
+} from '../../commcare/xform/xform-parse.js';
 
 export const xformUsage = `Usage: tributary xform parse <file.xml>
 
