@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
 import {
   parseXForm,
-  XFormMissingInstanceIdError,
+  XFormMissingXmlnsError,
   XFormSyntaxError,
 } from '../../commcare/xform/xform-parse.js';
 
@@ -67,7 +67,7 @@ export async function xformCommand(args: string[], options: XformCommandOptions 
       err(`${file}:${error.line}:${error.column}: ${error.reason}`);
       return 2;
     }
-    if (error instanceof XFormMissingInstanceIdError) {
+    if (error instanceof XFormMissingXmlnsError) {
       err(`${file}: ${error.message}`);
       return 2;
     }

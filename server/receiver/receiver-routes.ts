@@ -13,7 +13,7 @@ import {
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
 import {
   parseXForm,
-  XFormMissingInstanceIdError,
+  XFormMissingXmlnsError,
   XFormSyntaxError,
 } from '../../commcare/xform/xform-parse.js';
 import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
@@ -124,7 +124,7 @@ function parseSubmission(xml: Buffer) {
         400,
         `Malformed XML at line ${error.line}, column ${error.column}: ${error.reason}`,
       );
-    if (error instanceof XFormMissingInstanceIdError) throw new HttpError(422, error.message);
+    if (error instanceof XFormMissingXmlnsError) throw new HttpError(422, error.message);
     if (error instanceof CaseBlockError)
       throw new HttpError(
         422,
