@@ -11,11 +11,7 @@ import {
   CaseNotFoundError,
 } from '../../commcare/xform/case-apply.js';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
-import {
-  parseXForm,
-  XFormMissingXmlnsError,
-  XFormSyntaxError,
-} from '../../commcare/xform/xform-parse.js';
+import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
 import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
 import { FormDomainConflict, type SubmissionStore } from '../../connectors/postgres/submission-store.js';
 import { HttpError } from '../http/http-error.js';
