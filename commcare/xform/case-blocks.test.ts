@@ -132,6 +132,12 @@ describe('extractCaseBlocks', () => {
     );
   });
 
+  it("reads a <case> that inherits the form's default namespace as 1.x, as CommCare's form JSON has no @xmlns for it", () => {
+    expect(() => blocksOfXml('<data xmlns="urn:f"><case case_id="x"><close/></case></data>')).toThrow(
+      /CommCare 1\.x/,
+    );
+  });
+
   it('refuses a case block of an unknown case namespace, as CommCare does', () => {
     expect(() => blocksOfXml('<data><case xmlns="urn:other" case_id="x"><close/></case></data>')).toThrow(
       /urn:other is not a valid case xmlns/,

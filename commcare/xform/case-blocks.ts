@@ -142,21 +142,26 @@ function hasCaseId(element: XmlElement): boolean {
  */
 export function extractCaseBlocks(root: XmlElement): CaseBlock[] {
   const blocks: CaseBlock[] = [];
-  const visit = (element: XmlElement): void => {
+  const visit = (element: XmlElement, parentNs: string): void => {
     if (element.ns === deviceReportNamespace) return;
     if (element.name === 'case') {
-      if (hasCaseId(element)) blocks.push(readCaseBlock(element));
+      if (hasCaseId(element)) blocks.push(readCaseBlock(element, parentNs));
       return;
     }
-    for (const child of element.children) visit(child);
+    for (const child of element.children) visit(child, element.ns);
   };
-  visit(root);
+  visit(root, '');
   return blocks;
 }
 
-function checkVersion(element: XmlElement): void {
-  if (element.ns === caseBlockNamespace) return;
-  if (element.ns === '') {
+/**
+ * CommCare reads the version from the block's `@xmlns` in the form JSON, which exists only where the
+ * block's namespace differs from its parent's: a block inheriting the form's namespace is 1.x.
+ */
+function checkVersion(element: XmlElement, parentNs: string): void {
+  const declared = element.ns === parentNs ? '' : element.ns;
+  if (declared === caseBlockNamespace) return;
+  if (declared === '') {
     throw new CaseBlockError(
       'a CommCare 1.x case block (no xmlns): only case XML 2.0 (xmlns="http://commcarehq.org/case/transaction/v2") is applied, as CommCare HQ\'s form processor does; update the application to CommCare 2 or later',
       element.line,
@@ -164,7 +169,7 @@ function checkVersion(element: XmlElement): void {
     );
   }
   throw new CaseBlockError(
-    `${element.ns} is not a valid case xmlns (expected ${caseBlockNamespace})`,
+    `${declared} is not a valid case xmlns (expected ${caseBlockNamespace})`,
     element.line,
     element.column,
   );
@@ -175,8 +180,8 @@ export function caseIdsOf(blocks: readonly CaseBlock[]): string[] {
   return [...new Set(blocks.map((block) => block.case_id))];
 }
 
-function readCaseBlock(element: XmlElement): CaseBlock {
-  checkVersion(element);
+function readCaseBlock(element: XmlElement, parentNs: string): CaseBlock {
+  checkVersion(element, parentNs);
   // v2 puts case_id, date_modified and user_id on the element; older devices sent them as children.
   const header = (name: string): string | null => {
     const value = element.attributes[name] ?? childText(element, name);
