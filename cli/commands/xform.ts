@@ -5,11 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
-import {
-  parseXForm,
-  XFormMissingXmlnsError,
-  XFormSyntaxError,
-} from '../../commcare/xform/xform-parse.js';
+import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
 
 export const xformUsage = `Usage: tributary xform parse <file.xml>
 
