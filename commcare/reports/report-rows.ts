@@ -102,6 +102,7 @@ function shapeRow(
   data: Record<string, unknown>,
   pageTotals: ReadonlyMap<string, number>,
   ctx: TransformContext,
+  row: SqlRow,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const column of shape.resolved) {
@@ -117,9 +118,13 @@ function shapeRow(
       case 'field': {
         let cell = data[column.id];
         if (column.percentOfTotal) cell = percentOfTotal(cell, pageTotals.get(column.id) ?? 0);
-        out[column.id] = column.transform
-          ? toReportJson(column.transform(toUcrValue(cell, column.source.datatype), ctx))
-          : cell;
+        // A transform sees the value as CommCare's query gives it (a decimal stays exact).
+        const raw = column.percentOfTotal ? cell : (row[shape.items.aliasesOf.get(column.id)![0]!] ?? null);
+        const input =
+          column.aggregation === 'simple' || column.aggregation === 'min' || column.aggregation === 'max'
+            ? toUcrValue(raw, column.source.datatype)
+            : raw;
+        out[column.id] = column.transform ? toReportJson(column.transform(input, ctx)) : cell;
         break;
       }
       case 'location': {
@@ -178,7 +183,7 @@ export function rowLookupKeys(shape: RowShaping, rows: readonly SqlRow[]): { kin
     },
   };
   if (!shape.resolved.some((column) => 'transform' in column && column.transform)) return [];
-  for (const row of rows) shapeRow(shape, rowData(shape, row), new Map(), ctx);
+  for (const row of rows) shapeRow(shape, rowData(shape, row), new Map(), ctx, row);
   return [...keys.values()];
 }
 
@@ -199,7 +204,7 @@ export function finishRows(
       );
   }
   const ctx: TransformContext = { lang: shape.lang, lookup: (kind, id) => lookups.get(kind, id) ?? null };
-  const out = datas.map((data) => shapeRow(shape, data, pageTotals, ctx));
+  const out = datas.map((data, index) => shapeRow(shape, data, pageTotals, ctx, rows[index]!));
   return {
     columns: outputColumns(shape),
     rows: out,
