@@ -163,8 +163,8 @@ export async function ucrCheckCommand(
           path: '$',
           message:
             typeof l.json.error === 'string'
-              ? `a JSON document (${l.json.error})`
-              : 'a data source (referenced_doc_type, configured_indicators) or a report (config_id, columns)',
+              ? `expected a JSON document (${l.json.error})`
+              : 'expected a data source (referenced_doc_type, configured_indicators) or a report (config_id, columns)',
         },
       ]);
   }
