@@ -29,7 +29,12 @@ describe('tributary xform parse', () => {
           {
             type: 'index',
             indices: [
-              { identifier: 'parent', referenced_type: 'household', referenced_id: '', relationship: 'child' },
+              {
+                identifier: 'parent',
+                referenced_type: 'household',
+                referenced_id: '',
+                relationship: 'child',
+              },
             ],
           },
           { type: 'close' },
@@ -57,7 +62,9 @@ describe('tributary xform parse', () => {
   it('gives a form without meta/instanceID a new id, as CommCare does', async () => {
     const { code, out } = await run(['parse', fixture('no-instance-id.xml')]);
     expect(code).toBe(0);
-    expect((JSON.parse(out.join('\n')) as { metadata: { generatedId: boolean } }).metadata.generatedId).toBe(true);
+    expect((JSON.parse(out.join('\n')) as { metadata: { generatedId: boolean } }).metadata.generatedId).toBe(
+      true,
+    );
   });
 
   it('exits 1 for a file it cannot read and 2 for bad usage', async () => {
