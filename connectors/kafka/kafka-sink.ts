@@ -7,6 +7,7 @@ import {
   type SinkRecord,
   type WriteResult,
 } from '../../runtime/contract/index.js';
+import { byteChunks } from './byte-chunks.js';
 import type { ProducedMessage, Producer } from './kafka-client.js';
 import { kafkaConnectionFields, kafkaProducer } from './kafka-resources.js';
 import type { ValueSerde } from './serde.js';
@@ -38,6 +39,14 @@ const kafkaSinkConfig = z.object({
     .describe(
       'Per routing target (e.g. `forms`, `cases` from the outbox): the topic and value format its records are written with.',
     ),
+  maxRequestBytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .default(1_000_000)
+    .describe(
+      "Largest produce request, in bytes of keys, values and headers: a write is sent as several requests in order, so no record batch exceeds a topic's max.message.bytes (1 MiB by default, schemas/topics.yaml).",
+    ),
   ...kafkaConnectionFields,
 });
 
@@ -65,6 +74,7 @@ value: { format: avro }`,
       { topic: config.topic, serde: await valueSerde(config.value, config.topic, ctx) },
       await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
       routes,
+      config.maxRequestBytes,
     );
   },
 });
@@ -73,7 +83,9 @@ export class KafkaSink implements Sink {
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
-    private readonly routes: Map<string, { topic: string; serde: ValueSerde }> = new Map(),
+    private readonly routes: Map<string, { topic: string; serde: ValueSerde }>,
+    /** Writes are sent as requests of at most this many bytes (byte-chunks.ts). */
+    private readonly maxRequestBytes: number,
   ) {}
 
   /** A configured route; else the topic named by the target, written with the sink's own format. */
@@ -108,7 +120,9 @@ export class KafkaSink implements Sink {
       }),
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
-    for (const [topic, messages] of byTopic) await this.producer.send(topic, messages.filter(Boolean));
+    for (const [topic, messages] of byTopic)
+      for (const chunk of byteChunks(messages.filter(Boolean), this.maxRequestBytes))
+        await this.producer.send(topic, chunk);
     return { failed };
   }
 }

@@ -6,22 +6,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../../cli/topics.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { createKafkaClient } from '../../connectors/kafka/create-kafka-client.js';
-import type { Admin } from '../../connectors/kafka/kafka-client.js';
+import type { Admin, Producer } from '../../connectors/kafka/kafka-client.js';
+import { KafkaSink } from '../../connectors/kafka/kafka-sink.js';
+import { jsonSerde } from '../../connectors/kafka/serde.js';
+import type { SinkRecord } from '../../runtime/contract/index.js';
 import { loadSchemaCatalog, maxMessageBytesOf } from '../../schemas/schema-catalog.js';
 import { testNames } from '../support/resources.js';
 
 const names = testNames(import.meta.url);
 let admin: Admin;
+let producer: Producer;
 
 beforeAll(async () => {
-  admin = await createKafkaClient('platformatic', {
+  const client = createKafkaClient('platformatic', {
     brokers: [...readEndpoints().KAFKA_BROKERS],
     clientId: names.id,
-  }).admin();
+  });
+  admin = await client.admin();
+  producer = await client.producer();
 });
 
 afterAll(async () => {
-  await admin.deleteTopics([names.topic('forms'), names.topic('small')]).catch(() => undefined);
+  await admin
+    .deleteTopics([names.topic('forms'), names.topic('small'), names.topic('burst')])
+    .catch(() => undefined);
+  await producer.close();
   await admin.close();
 });
 
@@ -51,5 +60,20 @@ describe('topics ensure', () => {
       status: 'mismatch',
       detail: expect.stringContaining('max.message.bytes=100000, the schemas need 1048576') as unknown,
     });
+  });
+
+  it('lets the kafka sink write a burst of large events in requests the topic accepts', async () => {
+    const topic = names.topic('burst');
+    await ensureTopics(admin, [{ topic, partitions: 1, compact: true }]);
+    // Twelve events of 200 KB for one partition: 2.4 MB, more than the topic's 1 MiB in one batch.
+    const records = Array.from(
+      { length: 12 },
+      (_, i) =>
+        ({ key: `doc-${i}`, value: { i, body: 'x'.repeat(200_000) }, headers: {} }) as unknown as SinkRecord,
+    );
+    const sink = new KafkaSink({ topic, serde: jsonSerde }, producer, new Map(), 1_000_000);
+    expect(await sink.write(records)).toEqual({ failed: [] });
+    const [offsets] = await admin.topicOffsets(topic);
+    expect(Number(offsets!.high) - Number(offsets!.low)).toBe(12);
   });
 });
