@@ -85,6 +85,12 @@ export class PipelineHost {
     return this.runners.length > 0 && this.runners.every((r) => r.ready);
   }
 
+  /** Why the pipelines are not ready, each reason prefixed with its pipeline's name. */
+  notReadyReasons(): string[] {
+    if (this.runners.length === 0) return ['starting'];
+    return this.runners.flatMap((r) => r.notReadyReasons().map((reason) => `${r.name}: ${reason}`));
+  }
+
   /** Stops every pipeline (each within its shutdown bound) and closes shared clients. */
   async stop(): Promise<void> {
     this.abort.abort();

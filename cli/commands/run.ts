@@ -75,6 +75,7 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
     ? await startTelemetryServer(port, values.host, host.metrics.registry, {
         healthy: () => host.healthy,
         ready: () => host.ready,
+        notReadyReasons: () => host.notReadyReasons(),
       })
     : undefined;
   try {
