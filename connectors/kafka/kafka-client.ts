@@ -91,8 +91,14 @@ export interface ProducedMessage {
 }
 
 export interface Producer {
-  /** Resolves once every message is acknowledged by all in-sync replicas (acks = all). */
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas (acks = all). Rejects with
+   * a BadRecordError when the broker refuses a record (too large, invalid), and with a
+   * RetryableError for anything else (the transport's fault): retry the same messages then.
+   */
   send(topic: string, messages: ProducedMessage[]): Promise<void>;
+  /** Resolves when a broker answers one request, without retrying; for a retry loop waiting on the brokers. */
+  probe?(): Promise<void>;
   close(): Promise<void>;
 }
 

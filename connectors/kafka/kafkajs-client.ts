@@ -41,6 +41,7 @@ import type {
   TopicPartition,
   TopicSpec,
 } from './kafka-client.js';
+import { classifyProduceError } from './produce-errors.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports (ConfigResourceTypes).
 const { AssignerProtocol, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
@@ -361,16 +362,22 @@ class KafkajsProducerAdapter implements Producer {
 
   async send(topic: string, messages: ProducedMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-        partition: message.partition,
-      })),
-    });
+    try {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          partition: message.partition,
+        })),
+      });
+    } catch (error) {
+      // kafkajs keeps a partition's sequence number until a send succeeds, so the runtime's retry
+      // of the same batch is recognised by the broker as a duplicate where it was written.
+      throw classifyProduceError(error, topic);
+    }
   }
 
   close(): Promise<void> {

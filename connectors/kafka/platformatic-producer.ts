@@ -4,7 +4,9 @@
  */
 import { Producer as PlatformaticProducer, ProduceAcks, type MessageToProduce } from '@platformatic/kafka';
 import type { ProducedMessage, Producer } from './kafka-client.js';
+import { BadRecordError } from '../../runtime/contract/index.js';
 import { murmur2 } from './murmur2-partition.js';
+import { classifyProduceError } from './produce-errors.js';
 import type { GroupOptionsBase } from './platformatic-messages.js';
 
 /** A connected idempotent producer; rejects when the brokers cannot be reached. */
@@ -15,12 +17,16 @@ export async function createPlatformaticProducer(base: GroupOptionsBase): Promis
     acks: ProduceAcks.ALL,
     autocreateTopics: false,
     partitioner: javaCompatiblePartitioner(),
-    // Bounded (about 25 s), so a send to a broker that stays away rejects and the caller's own
-    // retry policy takes over instead of waiting forever.
-    retries: 25,
+    // The library retries a send with the same producer id and sequence numbers, so a batch the
+    // broker wrote just before it died is recognised as a duplicate when it returns. After it gives
+    // up it starts a new producer id, and the runtime's retry of the batch could then write it
+    // twice: so it keeps trying for about as long as the Java client's delivery.timeout.ms (120 s,
+    // one attempt a second), longer than a broker takes to restart.
+    retries: 120,
   });
   try {
-    await producer.metadata({ topics: [] });
+    // As long as connecting took before sends retried longer (about 25 s), not two minutes.
+    await producer.metadata({ topics: [], retries: 25 });
   } catch (error) {
     await producer.close().catch(() => undefined);
     throw error;
@@ -55,10 +61,19 @@ class PlatformaticProducerAdapter implements Producer {
         ({ partition }) => partition !== undefined && (partition < 0 || partition >= count),
       );
       if (wrong)
-        throw new Error(
+        throw new BadRecordError(
+          'bad-partition',
           `topic ${topic} has ${count} partitions; cannot send to partition ${wrong.partition}`,
         );
     }
+    try {
+      await this.sendAll(topic, messages);
+    } catch (error) {
+      throw classifyProduceError(error, topic);
+    }
+  }
+
+  private async sendAll(topic: string, messages: ProducedMessage[]): Promise<void> {
     await this.producer.send({
       messages: messages.map((message) => {
         const headers = new Map<Buffer, Buffer>();
@@ -73,6 +88,10 @@ class PlatformaticProducerAdapter implements Producer {
         };
       }),
     });
+  }
+
+  async probe(): Promise<void> {
+    await this.producer.metadata({ topics: [], forceUpdate: true, retries: 0 });
   }
 
   close(): Promise<void> {
