@@ -62,6 +62,8 @@ export interface ConsumerOptions {
   /** Partitions processed at the same time by one member. */
   partitionsInFlight: number;
   clientId?: string;
+  /** Static membership: a restarted member with the same id takes its partitions back without a rebalance. */
+  groupInstanceId?: string;
 }
 
 export interface CommitOffset extends TopicPartition {

@@ -159,6 +159,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
   /** A rejoin error seen by a heartbeat during a batch, rethrown to kafkajs once drained. */
   private rejoinError: Error | undefined;
   private member = false;
+  /** The generation whose partitions `onAssigned` is looking at; a newer join supersedes it. */
+  private generation: symbol | undefined;
   private stopping: Promise<void> | undefined;
   private started = false;
 
@@ -252,6 +254,12 @@ class KafkajsGroupConsumer implements GroupConsumer {
     const partitions = Object.entries(memberAssignment).flatMap(([topic, list]) =>
       list.map((partition) => ({ topic, partition })),
     );
+    // No fetch until onAssigned has looked at the partitions: kafkajs answers an offset out of
+    // range (records deleted before they were processed) by committing its default offset
+    // itself, which would skip them silently. onAssigned pauses the partitions it refuses.
+    if (partitions.length > 0) this.consumer.pause(byTopic(partitions));
+    const generation = Symbol('generation');
+    this.generation = generation;
     const settled = previous
       .then(() => (partitions.length > 0 ? this.handlers?.onAssigned?.(partitions) : undefined))
       .catch((error: unknown) => {
@@ -259,6 +267,11 @@ class KafkajsGroupConsumer implements GroupConsumer {
           { groupId: this.options.groupId, err: error },
           'onAssigned rejected; delivering the partitions anyway.',
         );
+      })
+      .then(() => {
+        if (this.generation !== generation || !this.member || this.stopping) return;
+        const free = partitions.filter((tp) => !this.paused.has(partitionKey(tp.topic, tp.partition)));
+        if (free.length > 0) this.consumer.resume(byTopic(free));
       });
     this.assigned = new Map(
       partitions.map((tp) => [partitionKey(tp.topic, tp.partition), { tp, ready: settled }]),

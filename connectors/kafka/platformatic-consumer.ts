@@ -129,6 +129,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       ...this.base,
       clientId: this.options.clientId ?? this.base.clientId,
       groupId: this.options.groupId,
+      ...(this.options.groupInstanceId !== undefined
+        ? { groupInstanceId: this.options.groupInstanceId }
+        : {}),
       autocommit: false,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: this.options.heartbeatIntervalMs,
