@@ -2,6 +2,7 @@
 /** The tributary command: the one place that assembles runtime, connectors and processors. */
 import { readFileSync } from 'node:fs';
 import { EndpointConfigError, readEndpoints } from '../connectors/endpoints.js';
+import { guardKafkajsTimers } from '../connectors/kafka/kafkajs-timers.js';
 import { docsCommand } from './commands/docs.js';
 import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './commands/ops.js';
 import { runCommand } from './commands/run.js';
@@ -17,12 +18,9 @@ import { rebuildCommand } from './ucr-admin-command.js';
 import { ucrCommand } from './ucr-command.js';
 import { xformCommand } from './xform-command.js';
 
-// kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
-// reports on every run; that one warning is noise to a user, every other warning still prints.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);
-});
+// kafkajs 2.2.4 arms a timer with a negative delay on every connection (Node ≥ 23 warns about
+// it); `check` and the kafkajs client use it, so the fix goes in before any command runs.
+guardKafkajsTimers();
 
 const usage = `Usage: tributary <command> [options]
 

@@ -41,6 +41,7 @@ import type {
   TopicPartition,
   TopicSpec,
 } from './kafka-client.js';
+import { guardKafkajsTimers } from './kafkajs-timers.js';
 import { classifyProduceError } from './produce-errors.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports (ConfigResourceTypes).
@@ -61,6 +62,7 @@ const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {}
  * `onRevoked` guarantees here.
  */
 export function createKafkajsClient(options: KafkaClientOptions): KafkaClient {
+  guardKafkajsTimers();
   const log = options.logger ?? silentLogger;
   const connect = (clientId: string) =>
     new Kafka({
