@@ -243,7 +243,15 @@ class KafkajsGroupConsumer implements GroupConsumer {
     await this.revokeAll('stopping');
     // A rebalance that was completing meanwhile may have handed us a new generation: give it up too.
     while (this.assigned.size > 0) await this.revokeAll('stopping');
-    await this.consumer.disconnect();
+    // Everything was drained and committed: a failed leave only leaves the member to time out.
+    await this.consumer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.log.warn(
+          { groupId: this.options.groupId, err: error },
+          'Could not leave the group; its coordinator drops this member after the session timeout.',
+        ),
+      );
     this.member = false;
   }
 

@@ -243,7 +243,30 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       this.handingOver--;
     }
     await this.reopening;
-    await consumer.close(true);
+    await this.leave(consumer);
+  }
+
+  /**
+   * Leaves the group and closes the client. Everything was drained and committed before, so a
+   * leave the coordinator refuses (it may be in the middle of a rebalance) is tried once more and
+   * then only logged: the group drops this member when its session times out.
+   */
+  private async leave(consumer: Consumer): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.close(true);
+        return;
+      } catch (error) {
+        this.log.warn(
+          { groupId: this.options.groupId, attempt, err: error },
+          attempt === 1
+            ? 'Leaving the group failed; trying once more.'
+            : 'Could not leave the group; its coordinator drops this member after the session timeout.',
+        );
+        if (attempt === 2) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   // ---- group membership ------------------------------------------------------------------------

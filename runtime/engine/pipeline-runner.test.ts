@@ -5,11 +5,14 @@ import { memorySource } from '../../connectors/memory/memory-source.js';
 import { MemoryStore, MemoryStream } from '../../connectors/memory/memory-stream.js';
 import { loadPipelineText } from '../config/load-pipeline.js';
 import {
+  BadConfigError,
   BadRecordError,
   defineProcessor,
   defineSink,
+  defineSource,
   RetryableError,
   type SinkRecord,
+  type SourceHandler,
 } from '../contract/index.js';
 import { createRegistry } from '../registry/index.js';
 import { silentLogger } from '../telemetry/logger.js';
@@ -64,7 +67,58 @@ const scripted = defineSink({
     },
   }),
 });
-const registry = createRegistry([memorySource, memorySink, doubler, scripted]);
+// A source of one batch whose stop() fails (a group it cannot leave), and a sink that fails
+// for good while the runner is stopping (a client closed under it after the shutdown bound).
+const shutdown = {
+  releaseWrite: () => undefined as void,
+  writeStarted: Promise.resolve(),
+  sinkClosed: false,
+};
+const stubborn = defineSource({
+  name: 'stubborn',
+  summary: 'test source',
+  config: z.object({}),
+  example: 'type: stubborn',
+  create: () => {
+    let batch: Promise<void> = Promise.resolve();
+    return {
+      start: async (handler: SourceHandler) => {
+        await handler.onAssigned(['0']);
+        const record = {
+          key: 'k',
+          value: { n: 1 },
+          headers: {},
+          timestamp: 0,
+          raw: { key: null, value: null, headers: {} },
+        };
+        const control = { heartbeat: () => Promise.resolve(), isActive: () => true };
+        batch = handler.onBatch('0', [{ ...record, position: { lane: '0', offset: '0' } }], '1', control);
+      },
+      commit: () => Promise.resolve(),
+      stop: async () => {
+        await batch;
+        throw new Error('cannot leave the group: the coordinator is rebalancing');
+      },
+    };
+  },
+});
+const closing = defineSink({
+  name: 'closing',
+  summary: 'test sink',
+  config: z.object({}),
+  example: 'type: closing',
+  create: () => ({
+    write: async () => {
+      await new Promise<void>((resolve) => (shutdown.releaseWrite = resolve));
+      throw new BadConfigError('', 'the client was closed');
+    },
+    close: () => {
+      shutdown.sinkClosed = true;
+      return Promise.resolve();
+    },
+  }),
+});
+const registry = createRegistry([memorySource, memorySink, doubler, scripted, stubborn, closing]);
 
 const pipelineYaml = (extra = '') => `
 name: doubling
@@ -223,5 +277,38 @@ describe('PipelineRunner', () => {
     await runner.stop();
     expect(script.writes).toEqual([['k0', 'k1', 'k2']]);
     expect(stream.committed).toEqual([3]);
+  });
+
+  it('stops in order, without failing, when its source cannot leave the group and a write breaks under the shutdown', async () => {
+    const loaded = loadPipelineText(
+      `
+name: stopping
+source: { type: stubborn }
+sinks:
+  out: { type: closing }
+`,
+      'test.yaml',
+      registry,
+      {},
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const runner = await PipelineRunner.create(
+      loaded.plan,
+      {
+        logger: silentLogger,
+        metrics: new PipelineMetrics(),
+        resources: new ResourcePool(),
+        deadLetters: new MemoryDeadLetters(),
+      },
+      new AbortController().signal,
+    );
+    const fatal: Error[] = [];
+    runner.onFatal((e) => fatal.push(e));
+    await runner.start();
+    const stopped = runner.stop();
+    shutdown.releaseWrite();
+    await expect(stopped).resolves.toBeUndefined();
+    expect(fatal).toEqual([]);
+    expect(shutdown.sinkClosed).toBe(true);
   });
 });

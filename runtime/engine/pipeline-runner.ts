@@ -146,8 +146,13 @@ export class PipelineRunner {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       // Sources that revoke on stop flush commits in onRevoked; the flush after covers the others.
+      // A source that fails to stop cleanly (a group it cannot leave) has drained by then: say so,
+      // and go on closing, so a SIGTERM still ends in an orderly exit.
       this.source
         .stop()
+        .catch((error: unknown) =>
+          this.log.warn({ err: error }, 'The source did not stop cleanly; closing the rest anyway.'),
+        )
         .then(() => this.committer.flush())
         .then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), bound))),
@@ -243,7 +248,9 @@ export class PipelineRunner {
       this.deps.metrics.batchDuration.observe({ pipeline: this.name }, (performance.now() - started) / 1000);
     } catch (error) {
       this.checkpointer.abandon(ticket);
-      if (error instanceof WorkAbandonedError) {
+      // Once stopping, whatever interrupted the batch (a client closed under it after the shutdown
+      // bound) is not the pipeline failing: nothing was committed, the batch is redelivered.
+      if (error instanceof WorkAbandonedError || this.abort.signal.aborted) {
         this.log.info(
           { lane, next },
           'Abandoned a batch of a lane that is no longer ours; it will be redelivered.',
