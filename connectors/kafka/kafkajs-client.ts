@@ -4,7 +4,8 @@
  *
  * Revocation: kafkajs has no revoke callback, so the adapter approximates one. kafkajs never
  * rejoins while an `eachBatch` call is running: a fetcher waits for every batch of its response
- * before the group rejoins. The adapter heartbeats after each batch; when that heartbeat reports
+ * before the group rejoins. The adapter heartbeats on a timer while a batch runs (kafkajs itself
+ * heartbeats only between fetches) and after each batch; when that heartbeat reports
  * a rebalance it stops starting batches, waits for the batches still running, awaits
  * `onRevoked(every assigned partition)` and only then lets kafkajs rejoin, so commits made in
  * `onRevoked` land in the old generation, before any other member can own those partitions.
@@ -354,7 +355,10 @@ class KafkajsGroupConsumer implements GroupConsumer {
     );
     const tracked = running.then(() => undefined);
     this.inFlight.add(tracked);
-    const ok = await running;
+    // kafkajs heartbeats only when asked: keep the membership alive on a timer of its own while the
+    // batch runs, so a slow batch never costs the session (the session timeout stays short).
+    const beat = setInterval(() => void this.heartbeat(heartbeat), this.options.heartbeatIntervalMs);
+    const ok = await running.finally(() => clearInterval(beat));
     this.inFlight.delete(tracked);
 
     if (ok) payload.resolveOffset(batch.lastOffset());
