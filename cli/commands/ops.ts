@@ -26,7 +26,7 @@ import { formatTable } from '../format.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
 import { loadPlans } from './run.js';
-import { formatUcrStatus, ucrStatus, type UcrStatus } from '../ucr-admin-command.js';
+import { formatUcrStatus, ucrStatus, type UcrStatus } from './rebuild.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await (

@@ -4,18 +4,18 @@
  * give `tributary status` the data sources, their states, rows, last build and errors.
  */
 import { parseArgs } from 'node:util';
-import { readEndpoints } from '../connectors/endpoints.js';
-import { postgresPool, type Database } from '../connectors/postgres/postgres-pool.js';
-import { ucrCatalogTable, ucrProblemsTable } from '../connectors/ucr/ucr-catalog.js';
-import type { UcrPostgresSink } from '../connectors/ucr/ucr-postgres-sink.js';
-import { ucrPostgresSink } from '../connectors/ucr/ucr-postgres-sink.js';
-import type { ComponentContext } from '../runtime/contract/index.js';
-import { ResourcePool } from '../runtime/engine/resources.js';
-import type { Registry } from '../runtime/registry/index.js';
-import { createLogger } from '../runtime/telemetry/logger.js';
-import { loadPlans } from './commands/run.js';
-import { formatTable } from './format.js';
-import { registry as defaultRegistry } from './registry.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
+import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
+import { ucrCatalogTable, ucrProblemsTable } from '../../connectors/ucr/ucr-catalog.js';
+import type { UcrPostgresSink } from '../../connectors/ucr/ucr-postgres-sink.js';
+import { ucrPostgresSink } from '../../connectors/ucr/ucr-postgres-sink.js';
+import type { ComponentContext } from '../../runtime/contract/index.js';
+import { ResourcePool } from '../../runtime/engine/resources.js';
+import type { Registry } from '../../runtime/registry/index.js';
+import { createLogger } from '../../runtime/telemetry/logger.js';
+import { loadPlans } from './run.js';
+import { formatTable } from '../format.js';
+import { registry as defaultRegistry } from '../registry.js';
 
 export const rebuildUsage = `Usage: tributary rebuild <pipeline file> <domain>/<table_id>
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUcrStatus, rebuildCommand, type UcrStatus } from './ucr-admin-command.js';
+import { formatUcrStatus, rebuildCommand, type UcrStatus } from './rebuild.js';
 
 const at = new Date(Date.UTC(2026, 10, 29, 9, 0, 0));
 
