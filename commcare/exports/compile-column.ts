@@ -67,9 +67,14 @@ function typed(value: string): ExportCell {
   return plainNumber.test(value) ? Number(value) : value;
 }
 
-function deidId(value: unknown, salt: string): ExportCell {
-  if (value === undefined || value === null || value === '') return null;
-  return createHash('sha256').update(salt).update('\0').update(String(value)).digest('hex').slice(0, 12);
+/** Any JSON value as text: objects as JSON, scalars as they print. */
+function textOf(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+function deidId(value: ExportCell, salt: string): ExportCell {
+  if (value === null || value === '') return null;
+  return createHash('sha256').update(salt).update('\0').update(textOf(value)).digest('hex').slice(0, 12);
 }
 
 /** Shifts a date by a stable number of days (−31…+31) derived from the document's id, as deid_date does. */
@@ -77,7 +82,7 @@ function deidDate(value: ExportCell, doc: Json): ExportCell {
   const date = value instanceof ExportDate ? value : typeof value === 'string' ? excelDate(value) : null;
   if (!date) return value;
   const seed = createHash('sha256')
-    .update(String(doc._id ?? ''))
+    .update(textOf(doc._id ?? ''))
     .digest()
     .readUInt16BE(0);
   const days = (seed % 63) - 31;
@@ -110,8 +115,7 @@ function plainValue(
     if (!('#text' in value)) return EMPTY_VALUE;
     value = (value as Json)['#text'];
   }
-  if (Array.isArray(value))
-    value = value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(' ');
+  if (Array.isArray(value)) value = value.map(textOf).join(' ');
   let cell: ExportCell =
     value === undefined || value === null
       ? null
@@ -119,7 +123,7 @@ function plainValue(
         ? value
         : typeof value === 'number' || typeof value === 'boolean'
           ? value
-          : String(value);
+          : textOf(value);
   if (typeof cell === 'string' && column.item.transform && cell !== '')
     cell = lookupTransform(column.item.transform, cell, context.lookups);
   if (typeof cell === 'string' && options.transformDates) cell = excelDate(cell) ?? typed(cell);
@@ -222,7 +226,7 @@ function compileSplit(
       const value = getPath(subDoc, relative);
       if (typeof value !== 'string') {
         const blanks: ExportCell[] = options.map(() => null);
-        return extra ? [...blanks, value === undefined || value === null ? null : String(value)] : blanks;
+        return extra ? [...blanks, value === undefined || value === null ? null : textOf(value)] : blanks;
       }
       const chosen = new Set(value.split(' ').filter(Boolean));
       const cells: ExportCell[] = options.map((option) => (chosen.delete(option) ? 1 : EMPTY_VALUE));
