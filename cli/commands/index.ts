@@ -15,6 +15,7 @@ import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { validateCommand } from './validate.js';
 import { xformCommand } from './xform.js';
+import { exportListCommand, exportRunCommand, workerCommand } from './worker.js';
 
 const string = (description: string, valueName = 'VALUE', extra: Partial<OptionSpec> = {}): OptionSpec => ({
   type: 'string',
@@ -208,6 +209,60 @@ export const commands: readonly CommandSpec[] = [
     },
     positionals: { max: 0 },
     run: ({ args }) => seedDemoCommand(args),
+  }),
+  defineCommand({
+    name: 'worker',
+    group: SUBMISSIONS,
+    summary: 'Run background tasks (exports, case imports) from the Redis queues until SIGTERM.',
+    usage: '[--queues exports,imports] [--concurrency N]',
+    options: {
+      queues: string('Queues to take tasks from, comma-separated.', 'Q', { default: 'exports,imports' }),
+      concurrency: string('Tasks run at once per queue.', 'N', { default: '2' }),
+      'lock-ms': string(
+        "How long a task's lock lives; a killed worker's task is taken again after it.",
+        'MS',
+        {
+          default: '30000',
+        },
+      ),
+      'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
+      prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
+    },
+    positionals: { max: 0 },
+    examples: ['tributary worker --queues exports --concurrency 4'],
+    run: ({ values }) => workerCommand(values),
+  }),
+  defineCommand({
+    name: 'export run',
+    group: SUBMISSIONS,
+    summary: 'Run an export now in this process and write its file (a progress bar on a terminal).',
+    usage: '<export file or id> --domain D [--filter name=value…] --out FILE',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      filter: string(
+        'A filter: date_start, date_end, users, groups, locations, owners, status.',
+        'NAME=VALUE',
+        {
+          multiple: true,
+        },
+      ),
+      out: string('Where the file goes.', 'FILE'),
+      prefix: string('Key prefix of task status in Redis.', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      'tributary export run pipelines/exports/household-cases.json --domain demo --out households.xlsx',
+    ],
+    run: ({ positionals, values }) => exportRunCommand(positionals, values),
+  }),
+  defineCommand({
+    name: 'export list',
+    group: SUBMISSIONS,
+    summary: "The domain's export configurations (files and CouchDB), with any problem.",
+    usage: '--domain D',
+    options: { domain: string('The domain.', 'D', { default: 'demo' }) },
+    positionals: { max: 0 },
+    run: ({ values }) => exportListCommand(values),
   }),
   defineCommand({
     name: 'xform parse',
