@@ -29,7 +29,7 @@ export const exportContentTypes: Record<ExportFormat, string> = {
 
 export const exportExtensions: Record<ExportFormat, string> = { xlsx: 'xlsx', csv: 'zip', json: 'jsonl' };
 
-type Entry = { name: string; chunks: () => AsyncIterable<Buffer | string> };
+type Entry = { name: string; chunks: () => AsyncIterable<Buffer | string> | Iterable<string> };
 
 async function* fileChunks(file: string): AsyncIterable<Buffer> {
   for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) yield chunk as Buffer;
@@ -72,7 +72,7 @@ function sheetLabels(parts: readonly SpoolPart[], tables: readonly SpoolTable[])
 
 function xlsxEntries(parts: readonly SpoolPart[], tables: readonly SpoolTable[]): Entry[] {
   const once = (text: string) =>
-    async function* () {
+    function* () {
       yield text;
     };
   const sheets: Entry[] = parts.map((part, i) => {

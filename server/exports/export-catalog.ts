@@ -106,7 +106,7 @@ export class ExportCatalog {
           id: typeof value._id === 'string' ? value._id : raw.origin,
           name: typeof value.name === 'string' ? value.name : raw.origin,
           kind: value.doc_type === 'FormExportInstance' ? ('form' as const) : ('case' as const),
-          format: String(value.export_format ?? 'xlsx'),
+          format: typeof value.export_format === 'string' ? value.export_format : 'xlsx',
           isDailySaved: value.is_daily_saved_export === true,
           description: '',
           origin: raw.origin,

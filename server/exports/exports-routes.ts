@@ -29,8 +29,12 @@ async function filtersOf(request: DomainRequest): Promise<Record<string, string>
     } catch {
       throw new HttpError(400, 'The body is not JSON.');
     }
-    for (const [name, value] of entries)
-      if (value !== '' && value !== null) filters[name] = String(value as string);
+    for (const [name, value] of entries) {
+      if (value === '' || value === null || value === undefined) continue;
+      if (typeof value === 'object')
+        throw new HttpError(400, `${name}: expected text, a number or a boolean.`, {}, { parameter: name });
+      filters[name] = String(value as string | number | boolean);
+    }
   }
   return filters;
 }

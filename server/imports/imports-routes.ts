@@ -62,9 +62,7 @@ function parseMapping(text: string | undefined): Record<string, string> {
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return Object.fromEntries(
-      Object.entries(value).filter(([, p]) => typeof p === 'string' && p !== ''),
-    ) as Record<string, string>;
+    return Object.fromEntries(Object.entries(value).filter(([, p]) => typeof p === 'string' && p !== ''));
   } catch (error) {
     throw new HttpError(
       400,

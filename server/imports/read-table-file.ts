@@ -24,12 +24,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < input.length; i++) {
     const c = input[i]!;
     if (quoted) {
-      if (c === '"' && input[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && input[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') (row.push(field), (field = ''));
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && input[i + 1] === '\n') i++;
       row.push(field);
       rows.push(row);
@@ -57,8 +61,10 @@ function sheetRows(xml: string, shared: string[]): string[][] {
   let inValue = false;
   let next = 0;
   parser.on('opentag', (tag) => {
-    if (tag.name === 'row') ((row = []), (next = 0));
-    else if (tag.name === 'c' && row) {
+    if (tag.name === 'row') {
+      row = [];
+      next = 0;
+    } else if (tag.name === 'c' && row) {
       const ref = tag.attributes.r;
       cell = {
         index: typeof ref === 'string' ? columnIndex(ref) : next,
@@ -85,7 +91,10 @@ function sheetRows(xml: string, shared: string[]): string[][] {
       row[cell.index] = value;
       next = cell.index + 1;
       cell = null;
-    } else if (tag.name === 'row' && row) (rows.push(row), (row = null));
+    } else if (tag.name === 'row' && row) {
+      rows.push(row);
+      row = null;
+    }
   });
   parser.write(xml).close();
   return rows.filter((r) => r.some((c) => c !== ''));
@@ -106,7 +115,10 @@ function sharedStrings(xml: string | undefined): string[] {
   });
   parser.on('closetag', (tag) => {
     if (tag.name === 't') inText = false;
-    else if (tag.name === 'si') (strings.push(current ?? ''), (current = null));
+    else if (tag.name === 'si') {
+      strings.push(current ?? '');
+      current = null;
+    }
   });
   parser.write(xml).close();
   return strings;

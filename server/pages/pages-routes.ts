@@ -125,10 +125,12 @@ export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteMo
         path: '/static/tributary-pages.js',
         access: 'public',
         summary: "The pages' script.",
-        handle: async ({ res }) =>
-          send(res, 200, 'text/javascript; charset=utf-8', pagesScript, {
-            'cache-control': 'public, max-age=300',
-          }),
+        handle: ({ res }) =>
+          Promise.resolve(
+            send(res, 200, 'text/javascript; charset=utf-8', pagesScript, {
+              'cache-control': 'public, max-age=300',
+            }),
+          ),
       },
       {
         method: 'GET',
@@ -202,8 +204,8 @@ export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteMo
       domainPage('/a/:domain/exports/', 'Exports', async (request) =>
         exportsBody(tasks, request.params.domain!),
       ),
-      domainPage('/a/:domain/imports/cases/', 'Case import', async (request) =>
-        importBody(request.params.domain!),
+      domainPage('/a/:domain/imports/cases/', 'Case import', (request) =>
+        Promise.resolve(importBody(request.params.domain!)),
       ),
       domainPage(
         '/a/:domain/pipelines/',

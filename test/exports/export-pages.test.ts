@@ -157,7 +157,7 @@ describe('the exports page', () => {
     expect(header.slice(0, 4)).toEqual(['caseid', 'name', 'village', 'household_size']);
     const fromFile = new Map<string, unknown[]>();
     sheet.eachRow((r, n) => {
-      if (n > 1) fromFile.set(String(r.getCell(1).value), (r.values as unknown[]).slice(1));
+      if (n > 1) fromFile.set(r.getCell(1).text, (r.values as unknown[]).slice(1));
     });
     const cases = await receiver.service.db.any<{
       case_id: string;
@@ -194,9 +194,9 @@ describe('the case import page', () => {
     const results = page.locator('#import-task table');
     await expect.poll(() => results.count(), { timeout: 60_000 }).toBe(1);
     await page.screenshot({ path: join(artifacts, 'case-import.png'), fullPage: true });
-    const cells = await results
-      .locator('tbody tr')
-      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    const cells: string[][] = [];
+    for (const tr of await results.locator('tbody tr').all())
+      cells.push(await tr.locator('td').allTextContents());
     expect(cells.map((c) => [c[0], c[1]])).toEqual([
       ['2', 'updated'],
       ['3', 'created'],
