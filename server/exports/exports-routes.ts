@@ -33,7 +33,7 @@ async function filtersOf(request: DomainRequest): Promise<Record<string, string>
       if (value === '' || value === null || value === undefined) continue;
       if (typeof value === 'object')
         throw new HttpError(400, `${name}: expected text, a number or a boolean.`, {}, { parameter: name });
-      filters[name] = String(value as string | number | boolean);
+      filters[name] = typeof value === 'string' ? value : JSON.stringify(value);
     }
   }
   return filters;
