@@ -227,6 +227,7 @@ export const commands: readonly CommandSpec[] = [
       ),
       'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
       prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
+      exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
     },
     positionals: { max: 0 },
     examples: ['tributary worker --queues exports --concurrency 4'],

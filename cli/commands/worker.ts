@@ -129,7 +129,6 @@ export async function exportRunCommand(positionals: string[], values: OptionValu
   try {
     const result = await runExportTask(
       { taskId, domain, exportId, filters },
-      1,
       {
         ...services,
         pageSize: 1000,

@@ -92,11 +92,16 @@ export class TaskStatusStore {
       .exec();
   }
 
-  /** Marks an attempt as started; attempts after the first are `restarting` (the shown percentage stays). */
-  async begin(taskId: string, attempt: number): Promise<void> {
+  /**
+   * Marks an attempt as started and resolves with its number, counted here (a job recovered from a
+   * dead worker is not a failed attempt to the queue, but it is a restart to the person watching).
+   * Attempts after the first are `restarting`: the shown percentage stays until the new one passes it.
+   */
+  async begin(taskId: string): Promise<number> {
     const key = this.key(taskId);
     const now = this.now();
-    const fields: Record<string, string | number> = { attempt, updated_at: now, error: '' };
+    const attempt = await this.redis.hincrby(key, 'attempt', 1);
+    const fields: Record<string, string | number> = { updated_at: now, error: '' };
     if (attempt > 1) fields.state = 'restarting';
     else Object.assign(fields, { state: 'running', started_at: now });
     await this.redis
@@ -105,6 +110,7 @@ export class TaskStatusStore {
       .hsetnx(key, 'started_at', now)
       .expire(key, this.ttlSeconds)
       .exec();
+    return attempt;
   }
 
   /** Records progress; resolves false when it was below the shown percentage (kept `restarting`). */

@@ -123,7 +123,12 @@ async function spoolRows(
     await spool.flush();
     if (Date.now() - lastReport >= deps.progressIntervalMs) {
       lastReport = Date.now();
-      await deps.status.progress(job.taskId, documents, total, percentOf(documents, total));
+      // Progress is advisory: a Redis blip must not fail an export that PostgreSQL and S3 can finish.
+      await deps.status
+        .progress(job.taskId, documents, total, percentOf(documents, total))
+        .catch((error: Error) =>
+          deps.logger.warn({ err: error.message, task: job.taskId }, 'Could not record export progress.'),
+        );
     }
   }
   return { documents, rows };
@@ -139,9 +144,9 @@ async function upload(
   key: string,
   stream: () => AsyncIterable<Buffer>,
 ): Promise<number> {
-  await ensureBucket(deps.s3, deps.bucket, deps.region);
   for (let attempt = 1; ; attempt++) {
     try {
+      await ensureBucket(deps.s3, deps.bucket, deps.region);
       const result = await multipartUpload(deps.s3, stream(), {
         bucket: deps.bucket,
         key,
@@ -164,11 +169,10 @@ async function upload(
 
 export async function runExportTask(
   job: ExportJobData,
-  attempt: number,
   deps: ExportTaskDeps,
   signal: AbortSignal,
 ): Promise<ExportResult> {
-  await deps.status.begin(job.taskId, attempt);
+  await deps.status.begin(job.taskId);
   const instance = await loadInstance(deps, job);
   const compiled = compileExport(instance);
   const query = exportQuery(instance, job.filters, Date.now());

@@ -145,11 +145,10 @@ async function applyChunk(
 
 export async function runImportTask(
   job: ImportJobData,
-  attempt: number,
   services: TaskServices,
   _signal: AbortSignal,
 ): Promise<{ created: number; updated: number; failed: number }> {
-  await services.status.begin(job.taskId, attempt);
+  await services.status.begin(job.taskId);
   const stream = await services.s3.getObject(services.bucket, job.fileKey);
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);

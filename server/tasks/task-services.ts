@@ -82,7 +82,13 @@ export async function openTaskServices(options: TaskServicesOptions): Promise<Ta
     queueOptions,
     queue: (name) => {
       let queue = queues.get(name);
-      if (!queue) queues.set(name, (queue = openQueue(name, queueOptions)));
+      if (!queue) {
+        queue = openQueue(name, queueOptions);
+        queue.on('error', (error: Error) =>
+          options.logger.debug({ err: error.message, queue: name }, 'The queue lost Redis; it reconnects.'),
+        );
+        queues.set(name, queue);
+      }
       return queue;
     },
     close: async () => {

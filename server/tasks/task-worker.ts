@@ -42,7 +42,6 @@ async function exportJob(
   try {
     const result = await runExportTask(
       data,
-      job.attemptsMade + 1,
       { ...services, ...options, progressIntervalMs: 500, uploadAttempts: 3, uploadRetryDelayMs: 1_000 },
       signal,
     );
@@ -80,12 +79,7 @@ export function startTaskWorkers(services: TaskServices, options: TaskWorkerOpti
         async (job: Job) => {
           if (name === 'exports')
             return exportJob(job as Job<ExportJobData>, services, options, abort.signal);
-          return runImportTask(
-            (job as Job<ImportJobData>).data,
-            job.attemptsMade + 1,
-            services,
-            abort.signal,
-          );
+          return runImportTask((job as Job<ImportJobData>).data, services, abort.signal);
         },
         {
           connection: taskConnection(services.endpoints.REDIS_URL),
