@@ -15,7 +15,13 @@ import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { validateCommand } from './validate.js';
 import { xformCommand } from './xform.js';
-import { exportListCommand, exportRunCommand, workerCommand } from './worker.js';
+import {
+  exportListCommand,
+  exportRunCommand,
+  importCasesCommand,
+  queueStatusLines,
+  workerCommand,
+} from './worker.js';
 
 const string = (description: string, valueName = 'VALUE', extra: Partial<OptionSpec> = {}): OptionSpec => ({
   type: 'string',
@@ -86,7 +92,15 @@ export const commands: readonly CommandSpec[] = [
     usage: '<pipeline files…> [--json]',
     options: { json: flag('Print the status as JSON.') },
     positionals: { min: 1 },
-    run: ({ args, registry }) => statusCommand(args, registry),
+    run: async ({ args, values, registry }) => {
+      const code = await statusCommand(args, registry);
+      // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
+      if (!values.json && code === 0)
+        console.log(
+          await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
+        );
+      return code;
+    },
   }),
   defineCommand({
     name: 'rebuild',
@@ -264,6 +278,27 @@ export const commands: readonly CommandSpec[] = [
     options: { domain: string('The domain.', 'D', { default: 'demo' }) },
     positionals: { max: 0 },
     run: ({ values }) => exportListCommand(values),
+  }),
+  defineCommand({
+    name: 'import cases',
+    group: SUBMISSIONS,
+    summary:
+      'Import cases from an xlsx or csv file through a server (a queued task); prints per-row results.',
+    usage: 'FILE --domain D --mapping M.json [--case-type T]',
+    description:
+      'M.json: {"case_type": "household", "search_column": "case_id", "search_field": "case_id", "create_new_cases": true, "mapping": {"column": "property"}}.',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      mapping: string('The mapping file (JSON).', 'M.json'),
+      'case-type': string('The case type (overrides the mapping file).', 'T'),
+      url: string('The server.', 'URL', {
+        default: process.env.TRIBUTARY_RECEIVER_URL ?? 'http://127.0.0.1:8000',
+      }),
+      user: string('Username (HTTP Basic).', 'U'),
+      password: string('Password (HTTP Basic).', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    run: ({ positionals, values }) => importCasesCommand(positionals[0]!, values),
   }),
   defineCommand({
     name: 'xform parse',

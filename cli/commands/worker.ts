@@ -168,3 +168,60 @@ export async function queueStatusLines(values: OptionValues = {}): Promise<strin
     counts.map((c) => [c.queue, String(c.waiting), String(c.active), String(c.failed), String(c.delayed)]),
   );
 }
+
+/** `tributary import cases`: posts the file to a server's import API and follows the task to its results. */
+export async function importCasesCommand(file: string, values: OptionValues): Promise<number> {
+  if (!values.mapping) throw new UsageError('--mapping M.json is required');
+  if (!values.user || !values.password) throw new UsageError('--user and --password are required');
+  const mapping = JSON.parse(await readFile(String(values.mapping), 'utf8')) as Record<string, unknown>;
+  const form = new FormData();
+  form.append('file', new Blob([await readFile(file)]), basename(file));
+  const caseType = (values['case-type'] as string | undefined) ?? mapping.case_type;
+  form.append('case_type', String(caseType));
+  form.append('search_column', String((mapping.search_column as string | undefined) ?? 'case_id'));
+  form.append('search_field', String((mapping.search_field as string | undefined) ?? 'case_id'));
+  form.append('create_new_cases', mapping.create_new_cases === true ? 'true' : 'false');
+  form.append('mapping', JSON.stringify(mapping.mapping ?? {}));
+  const domain = String(values.domain);
+  const base = String(values.url).replace(/\/$/, '');
+  const authorization = `Basic ${Buffer.from(`${String(values.user)}:${String(values.password)}`).toString('base64')}`;
+  const started = await fetch(`${base}/a/${domain}/imports/cases`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization },
+  });
+  const body = (await started.json()) as { task_id?: string; error?: string };
+  if (!started.ok || !body.task_id) {
+    console.error(`tributary import cases: ${started.status} ${body.error ?? ''}`);
+    return started.status === 400 ? 2 : 1;
+  }
+  for (;;) {
+    const status = (await (
+      await fetch(`${base}/a/${domain}/imports/tasks/${body.task_id}`, { headers: { authorization } })
+    ).json()) as {
+      state: string;
+      percent: number;
+      error: string | null;
+      details: Record<string, string>;
+      results: { row: number; outcome: string; case_id: string | null; error: string | null }[];
+    };
+    if (status.state === 'done' || status.state === 'failed') {
+      if (status.state === 'failed') {
+        console.error(`tributary import cases: ${status.error}`);
+        return 1;
+      }
+      console.log(
+        formatTable(
+          ['ROW', 'RESULT', 'CASE', 'WHY'],
+          status.results.map((r) => [String(r.row), r.outcome, r.case_id ?? '', r.error ?? '']),
+        ),
+      );
+      console.log(
+        `${status.details.created} created, ${status.details.updated} updated, ${status.details.failed} failed`,
+      );
+      return Number(status.details.failed) > 0 ? 1 : 0;
+    }
+    console.log(`${status.state} ${status.percent}%`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
