@@ -66,11 +66,11 @@ function sendPage(res: RouteRequest['res'], status: number, body: string, cookie
   send(res, status, 'text/html; charset=utf-8', body, pageHeaders);
 }
 
-function loginPage(domain: string, token: string, message = ''): string {
+function loginPage(domain: string, token: string, message = '', next: string | null = null): string {
   return page(
     `Log in to ${domain}`,
     `${message ? `<p class="error" role="alert">${html(message)}</p>` : ''}
-<form method="post" action="/a/${html(domain)}/login">
+<form method="post" action="/a/${html(domain)}/login${next ? `?next=${html(encodeURIComponent(next))}` : ''}">
 <input type="hidden" name="csrf" value="${html(token)}">
 <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
@@ -137,11 +137,13 @@ export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteMo
         path: '/a/:domain/login',
         access: 'public',
         summary: 'The login page of a domain.',
-        handle: async ({ res, params }) => {
+        handle: async ({ res, params, url }) => {
           if (!(await options.authenticator.domainExists(params.domain!)))
             throw new HttpError(404, `No domain named ${params.domain}.`);
           const token = newToken();
-          sendPage(res, 200, loginPage(params.domain!, token), [cookie(loginCsrfCookie, token, 3600)]);
+          sendPage(res, 200, loginPage(params.domain!, token, '', url.searchParams.get('next')), [
+            cookie(loginCsrfCookie, token, 3600),
+          ]);
         },
       },
       {

@@ -131,7 +131,6 @@ function spawnWorker(prefix: string, folder: string): ChildProcess {
   );
 }
 
-
 beforeAll(async () => {
   const tasks = await services(`${names.id}-seed`, householdExportFolder(domain, 'csv'));
   await seedCases(tasks.db, domain, caseCount, names.id);
