@@ -151,7 +151,7 @@ export async function exportRunCommand(positionals: string[], values: OptionValu
   } catch (error) {
     if (tty) process.stdout.write('\n');
     console.error(`tributary export run: ${(error as Error).message}`);
-    return (error as Error).name === 'ExportTaskError' ? 2 : 1;
+    return ['ExportTaskError', 'ExportFilterError'].includes((error as Error).name) ? 2 : 1;
   } finally {
     clearInterval(timer);
     await services.close();
