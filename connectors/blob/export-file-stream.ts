@@ -1,12 +1,12 @@
 /**
  * The export file assembled from its spooled parts, as a stream of chunks: xlsx (a zip of the
  * workbook parts, one worksheet per part), csv (a zip of one file per table) or json lines. Each
- * part is read from disk and deflated as it streams, so memory stays flat; the same parts can be
+ * part is read from disk and deflated by zlib as it streams (zip-stream.ts), so memory stays flat; the same parts can be
  * streamed again when an upload is retried.
  */
 import { createReadStream } from 'node:fs';
-import { Zip, ZipDeflate } from 'fflate';
 import { csvRow } from './csv-row.js';
+import { zipStream, type ZipEntry } from './zip-stream.js';
 import type { ExportFormat, SpoolPart, SpoolTable } from './export-spool.js';
 import {
   contentTypesXml,
@@ -29,36 +29,10 @@ export const exportContentTypes: Record<ExportFormat, string> = {
 
 export const exportExtensions: Record<ExportFormat, string> = { xlsx: 'xlsx', csv: 'zip', json: 'jsonl' };
 
-type Entry = { name: string; chunks: () => AsyncIterable<Buffer | string> | Iterable<string> };
+type Entry = ZipEntry;
 
 async function* fileChunks(file: string): AsyncIterable<Buffer> {
   for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) yield chunk as Buffer;
-}
-
-async function* zipEntries(entries: readonly Entry[], level: 0 | 1 | 6): AsyncIterable<Buffer> {
-  let out: Uint8Array[] = [];
-  let failure: Error | null = null;
-  const zip = new Zip((error, data) => {
-    if (error) failure = error;
-    else out.push(data);
-  });
-  const drain = function* () {
-    if (failure) throw failure;
-    for (const chunk of out) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    out = [];
-  };
-  for (const entry of entries) {
-    const file = new ZipDeflate(entry.name, { level });
-    zip.add(file);
-    for await (const chunk of entry.chunks()) {
-      file.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, false);
-      yield* drain();
-    }
-    file.push(new Uint8Array(0), true);
-    yield* drain();
-  }
-  zip.end();
-  yield* drain();
 }
 
 function sheetLabels(parts: readonly SpoolPart[], tables: readonly SpoolTable[]): string[] {
@@ -118,11 +92,11 @@ export async function* exportFileStream(
   format: ExportFormat,
   parts: readonly SpoolPart[],
   tables: readonly SpoolTable[],
-  deflateLevel: 0 | 1 | 6 = 1,
+  deflateLevel = 1,
 ): AsyncIterable<Buffer> {
   if (format === 'json') {
     for (const part of parts) yield* fileChunks(part.file);
     return;
   }
-  yield* zipEntries(format === 'xlsx' ? xlsxEntries(parts, tables) : csvEntries(parts, tables), deflateLevel);
+  yield* zipStream(format === 'xlsx' ? xlsxEntries(parts, tables) : csvEntries(parts, tables), deflateLevel);
 }
