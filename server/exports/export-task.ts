@@ -12,6 +12,7 @@ import {
   mapLookups,
   type CompiledExport,
   type ExportInstance,
+  type ExportQuery,
 } from '../../commcare/exports/index.js';
 import {
   exportContentTypes,
@@ -95,11 +96,11 @@ async function spoolRows(
   deps: ExportTaskDeps,
   job: ExportJobData,
   compiled: CompiledExport,
+  query: ExportQuery,
   spool: ExportSpool,
   total: number,
   signal: AbortSignal,
 ): Promise<{ documents: number; rows: number[] }> {
-  const query = exportQuery(await loadInstance(deps, job), job.filters, Date.now());
   const rows = compiled.tables.map(() => 0);
   let documents = 0;
   let lastReport = Date.now();
@@ -181,7 +182,7 @@ export async function runExportTask(
   const tables = compiled.tables.map((t) => ({ label: t.label, headers: t.headers }));
   const spool = await ExportSpool.create(instance.export_format, tables, deps.maxRowsPerSheet);
   try {
-    const { documents, rows } = await spoolRows(deps, job, compiled, spool, total, signal);
+    const { documents, rows } = await spoolRows(deps, job, compiled, query, spool, total, signal);
     await deps.status.progress(job.taskId, documents, Math.max(total, documents), 95, 'uploading');
     const parts = await spool.finish();
     const fileName = exportFileName(instance, new Date());
