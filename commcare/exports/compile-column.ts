@@ -52,6 +52,8 @@ const plainNumber = /^-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?$/;
 
 /** couch_to_excel_datetime: ISO dates and date-times become dates; other text is left alone. */
 export function excelDate(value: string): ExportDate | null {
+  // Most text is no date: two character checks spare the regular expressions.
+  if (value.length < 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
   if (isoDate.test(value)) {
     const ms = Date.parse(`${value}T00:00:00Z`);
     return Number.isNaN(ms) ? null : new ExportDate(ms, false);
@@ -64,6 +66,9 @@ export function excelDate(value: string): ExportDate | null {
 }
 
 function typed(value: string): ExportCell {
+  const first = value.charCodeAt(0);
+  // Only text starting with a digit or '-' can be a number.
+  if (!((first >= 48 && first <= 57) || first === 45) || value.length > 32) return value;
   return plainNumber.test(value) ? Number(value) : value;
 }
 
