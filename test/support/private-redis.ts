@@ -41,6 +41,8 @@ export class PrivateRedis {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      // Refused while the server starts: the rejected connect says so; the event needs no report.
+      client.on('error', () => undefined);
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
