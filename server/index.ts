@@ -12,3 +12,10 @@ export {
   ServerSettingsError,
   type ServerSettings,
 } from './server-settings.js';
+export { exportsModule, importsModule, pagesModule, sessionAuthenticator } from './tasks/task-modules.js';
+export type { TaskModuleSettings } from './tasks/task-modules.js';
+export type { PipelineStatusView } from './pages/pages-routes.js';
+export { openTaskServices } from './tasks/task-services.js';
+export type { TaskServices } from './tasks/task-services.js';
+export { startTaskWorkers } from './tasks/task-worker.js';
+export { scheduleDailyExports } from './exports/daily-exports.js';

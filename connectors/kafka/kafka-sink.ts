@@ -80,6 +80,13 @@ value: { format: avro }`,
 });
 
 export class KafkaSink implements Sink {
+  /**
+   * Records of a batch already acknowledged by the broker. A batch spanning several topics that
+   * fails on one is retried by the runtime with the same records: those sent before are skipped,
+   * so a retry never writes them twice.
+   */
+  private readonly delivered = new WeakSet<SinkRecord>();
+
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
@@ -96,11 +103,17 @@ export class KafkaSink implements Sink {
     return route;
   }
 
+  /** One round trip to the brokers (metadata): a retry of a failed send goes as soon as they answer. */
+  async probe(): Promise<void> {
+    await this.producer.probe?.();
+  }
+
   async write(records: SinkRecord[]): Promise<WriteResult> {
     const failed: WriteResult['failed'] = [];
     const byTopic = new Map<string, ProducedMessage[]>();
     await Promise.all(
       records.map(async (record, index) => {
+        if (this.delivered.has(record)) return;
         try {
           const deleted = record.routing?.op === 'delete' || record.value === null;
           const route = this.routeOf(record.routing?.target);
@@ -120,9 +133,20 @@ export class KafkaSink implements Sink {
       }),
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
-    for (const [topic, messages] of byTopic)
-      for (const chunk of byteChunks(messages.filter(Boolean), this.maxRequestBytes))
+    for (const [topic, messages] of byTopic) {
+      // Sent in requests of at most maxRequestBytes (byte-chunks.ts), in order; each request's
+      // records count as delivered once the broker acknowledges it.
+      const indices = messages.flatMap((message, index) => (message ? [index] : []));
+      let at = 0;
+      for (const chunk of byteChunks(
+        indices.map((index) => messages[index]!),
+        this.maxRequestBytes,
+      )) {
         await this.producer.send(topic, chunk);
+        for (const index of indices.slice(at, at + chunk.length)) this.delivered.add(records[index]!);
+        at += chunk.length;
+      }
+    }
     return { failed };
   }
 }

@@ -55,8 +55,9 @@ export interface Form {
    */
   auth_username: string | null;
   /**
-   * How the submitter authenticated: basic (a password), apikey or session; null for changes
-   * written before v2. Default when absent from older data: null.
+   * How the submitter authenticated: basic (a password), apikey or session, or case-import for the
+   * forms of a case import by that user; null for changes written before v2. Default when absent
+   * from older data: null.
    */
   auth_method: string | null;
   /** When the server received the submission (UTC). Epoch milliseconds. */
@@ -232,7 +233,7 @@ export const formSchema = {
         "string"
       ],
       "default": null,
-      "doc": "How the submitter authenticated: basic (a password), apikey or session; null for changes written before v2."
+      "doc": "How the submitter authenticated: basic (a password), apikey or session, or case-import for the forms of a case import by that user; null for changes written before v2."
     },
     {
       "name": "received_on",

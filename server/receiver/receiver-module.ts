@@ -2,9 +2,9 @@
 import { ensureOutboxTable } from '../../connectors/outbox/outbox-table.js';
 import { ensurePrimaryStore } from '../../connectors/postgres/primary-store.js';
 import { SubmissionStore } from '../../connectors/postgres/submission-store.js';
-import { loadSchemaCatalog, maxMessageBytesOf } from '../../schemas/schema-catalog.js';
 import type { RouteModuleFactory } from '../server.js';
 import { receiverRoutes } from './receiver-routes.js';
+import { submissionLimits } from './submission-limits.js';
 
 export interface ReceiverModuleOptions {
   /** Larger bodies are refused with 413 before they are read. */
@@ -19,29 +19,14 @@ export function receiverModule(options: ReceiverModuleOptions): RouteModuleFacto
   return async ({ db, blobs, directory, settings }) => {
     await ensurePrimaryStore(db);
     await ensureOutboxTable(db, options.outboxTable);
-    const maxEventBytes = await maxChangeEventBytes();
     const store = new SubmissionStore({
       db,
       blobs,
       topics: options.topics ?? { forms: 'forms', cases: 'cases' },
-      maxEventBytes,
-      // A body that may be carried must leave room for the rest of its event.
-      maxInlineFormBytes: Math.min(
-        settings.TRIBUTARY_FORM_BODY_INLINE_MAX_BYTES,
-        Math.floor(maxEventBytes / 2),
-      ),
+      ...(await submissionLimits(settings)),
       ...(options.outboxTable ? { outboxTable: options.outboxTable } : {}),
       ...(options.outboxChannel ? { outboxChannel: options.outboxChannel } : {}),
     });
     return receiverRoutes({ store, directory, maxBodyBytes: options.maxBodyBytes });
   };
-}
-
-/**
- * The largest form or case event the topics accept (schemas/topics.yaml, as `topics ensure` sets
- * them), less room for the record's key, headers and batch framing.
- */
-async function maxChangeEventBytes(): Promise<number> {
-  const catalog = await loadSchemaCatalog();
-  return Math.min(maxMessageBytesOf(catalog, 'forms'), maxMessageBytesOf(catalog, 'cases')) - 4096;
 }

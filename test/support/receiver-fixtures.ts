@@ -13,6 +13,7 @@ import {
   serverSettings,
   startServer,
   type RouteModuleFactory,
+  type ServerOptions,
   type ServerSettings,
 } from '../../server/index.js';
 import type { BlobStore } from '../../connectors/blob/blob-store.js';
@@ -40,6 +41,8 @@ export async function startTestReceiver(
     modules?: RouteModuleFactory[];
     /** Settings other than the defaults (the environment is not read). */
     settings?: Partial<ServerSettings>;
+    /** Who may call domain-user routes; the server's default otherwise. */
+    authenticator?: ServerOptions['authenticator'];
   } = {},
 ): Promise<TestReceiver> {
   const domain = names.id.replace(/_/g, '-');
@@ -61,6 +64,7 @@ export async function startTestReceiver(
       receiverModule({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, outboxTable, outboxChannel }),
       ...(options.modules ?? []),
     ],
+    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   });
   const service = {
     url: server.url,
