@@ -63,7 +63,7 @@ describe('the command layer', () => {
     capture();
     expect(await dispatch(['dlq'], guarded, registry, version)).toBe(2);
     expect(await dispatch(['dlq', '--help'], guarded, registry, version)).toBe(0);
-    expect(printed.join('\n')).toContain('tributary dlq <list|replay>');
+    expect(printed.join('\n')).toContain('tributary dlq <list|replay|discard>');
   });
 
   it('exits 2 on an unknown command and 0 on no command at all', async () => {

@@ -1,0 +1,30 @@
+/**
+ * The tributary command: the one place that assembles runtime, connectors, processors and server.
+ * Imported by the bin (cli/main.ts) once it has checked the Node version.
+ */
+import { readFileSync } from 'node:fs';
+import { commands } from './commands/index.js';
+import { dispatch } from './dispatch.js';
+import { registry } from './registry.js';
+
+// kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
+// reports on every run; that one warning is noise to a user, every other warning still prints.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);
+});
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+// dispatch never rejects: every failure is one line on stderr and an exit code.
+void dispatch(process.argv.slice(2), commands, registry, version).then((code) => {
+  process.exitCode = code;
+  // Client libraries may keep timers alive after a long-running command closed them.
+  if (process.argv[2] === 'run' || process.argv[2] === 'serve')
+    setTimeout(() => process.exit(code), 200).unref();
+});
