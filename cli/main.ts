@@ -17,7 +17,7 @@ if (running < required) {
       '  Run it as `npm run tributary -- <command>`: npm uses the Node the project installs in\n' +
       `  node_modules/.bin (npm ci). Or install Node ${required} and run \`node dist/cli/main.js\` with it.`,
   );
-  process.exit(2);
+  process.exit(1);
 } else {
   void import('./run-cli.js');
 }
