@@ -136,7 +136,11 @@ describe('dead letters', () => {
       // After the fix, a replay writes the record the stage used to reject; the poison stays dead.
       const fixed = join(mkdtempSync(join(tmpdir(), 'tributary-')), 'fixed.yaml');
       writeFileSync(fixed, pipeline(''));
-      expect((await tributary(['dlq', 'replay', fixed])).code).toBe(1); // one failed again
+      const replayed = await tributary(['dlq', 'replay', fixed], { registry });
+      expect(replayed.code).toBe(1); // one failed again
+      expect(replayed.out).toMatch(
+        /1 failed again and are dead letters anew:\n {2}\d+ → dead letter \d+ \(decode: /,
+      );
       const versions = await tableVersions(database.db, table);
       expect(versions.get('boom')).toBe(1n);
       const after = await listDeadLetters(database.db, { pipeline: names.id });
