@@ -121,7 +121,8 @@ async function replay(
     out('Nothing to replay.');
     return 0;
   }
-  const logger = createLogger();
+  // The replay's own summary is what the operator reads; the engine's info lines are noise here.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const host = new PipelineHost(logger, { defaultMetrics: false });
   const failed: DeadLetter[] = [];
   const writer = host.deadLetterWriterFor(plan, resources);
