@@ -92,7 +92,12 @@ export class PipelineHost {
    * While a started pipeline owns no partition (a rebalance in progress, or other members hold
    * them all), says so after a few seconds and then every half minute, instead of staying silent.
    */
-  private watchAssignment(plan: PipelinePlan, runner: PipelineRunner, firstMs = 5000, everyMs = 30_000): void {
+  private watchAssignment(
+    plan: PipelinePlan,
+    runner: PipelineRunner,
+    firstMs = 5000,
+    everyMs = 30_000,
+  ): void {
     if (!plan.source.spec.topics) return;
     const started = Date.now();
     const check = () => {

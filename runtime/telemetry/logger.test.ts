@@ -36,6 +36,8 @@ describe('the logger', () => {
   });
 
   it('refuses a LOG_FORMAT it does not know, naming the variable', () => {
-    expect(() => logFormat({ LOG_FORMAT: 'xml' }, false)).toThrow(/LOG_FORMAT="xml": expected json or pretty/);
+    expect(() => logFormat({ LOG_FORMAT: 'xml' }, false)).toThrow(
+      /LOG_FORMAT="xml": expected json or pretty/,
+    );
   });
 });
