@@ -192,6 +192,16 @@ export function describeFailure(error: unknown, context: FailureContext): Failur
 
   const network = networkFailure(error);
   if (network) return unreachable(network, endpoints, kafka);
+  const listen = [...chain(error)].find((e) => e.code === 'EADDRINUSE' || e.code === 'EACCES');
+  if (listen && typeof listen.port === 'number')
+    return {
+      code: 1,
+      message:
+        `cannot listen on ${typeof listen.address === 'string' ? listen.address : ''}:${listen.port}: ` +
+        (listen.code === 'EADDRINUSE'
+          ? 'the port is in use (another tributary run or serve?); stop that process, or choose another port with the port option (0 for none where allowed).'
+          : 'permission denied; choose a port above 1024.'),
+    };
 
   for (const e of chain(error)) {
     if (e.code === 'PLT_KFK_UNSUPPORTED_API' || e.name === 'UnsupportedApiError')

@@ -126,6 +126,21 @@ describe('failures of the tributary command', () => {
     expect(oneLine(run)).toMatch(/^tributary run: cannot reach Kafka at 127\.0\.0\.1:\d+ \(KAFKA_BROKERS=/);
   });
 
+  it('says the port is taken when serve cannot listen (exit 1)', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const run = await bin(['serve', '--port', String(port)]);
+      expect(run.code).toBe(1);
+      expect(oneLine(run)).toMatch(
+        new RegExp(`^tributary serve: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
   it('refuses to start on a Node older than the one the project pins, saying which (exit 1)', async () => {
     const required = Number(
       /\d+/.exec(
