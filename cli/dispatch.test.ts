@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineCommand, type CommandSpec } from './command.js';
 import { commands } from './commands/index.js';
@@ -134,5 +135,11 @@ describe('the command layer', () => {
       code: 1,
       err: 'tributary docs: unexpected error: boom (LOG_LEVEL=debug shows where it came from).',
     });
+  });
+
+  it('is the only parser: no command module parses its arguments again', () => {
+    const modules = readdirSync('cli/commands').filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const parsing = modules.filter((f) => /\bparseArgs\b/.test(readFileSync(`cli/commands/${f}`, 'utf8')));
+    expect(parsing).toEqual([]);
   });
 });
