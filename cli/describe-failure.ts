@@ -160,8 +160,8 @@ function unreachable(
   return {
     code: badName ? 2 : 1,
     message:
-      `cannot reach ${service} at ${where}: ${found.reason}. No endpoint variable names this address, ` +
-      `so it comes from the pipeline file (a url: or brokers: field); check it, or remove it to use the variables.`,
+      `cannot reach ${service} at ${where}: ${found.reason}. No endpoint variable names this address: it comes ` +
+      `from an option (such as --url) or a url:/brokers: field of the pipeline file; check that it runs there.`,
   };
 }
 
