@@ -8,7 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { demoExports } from '../demo-exports.js';
+import { taskSettings } from './worker.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints, type Endpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
@@ -66,18 +76,33 @@ export async function demo(): Promise<number> {
   await seedCouchDb(endpoints, users);
 
   const resources = new ResourcePool();
-  const host = new PipelineHost(createLogger({ level: 'warn' }), { defaultMetrics: false });
+  const logger = createLogger({ level: 'warn' });
+  const host = new PipelineHost(logger, { defaultMetrics: false });
   const admin = await (
     await kafkaClient(resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS])
   ).admin();
   const before = await topicEnds(admin, demoTopics).catch(() => new Map<string, bigint>());
   const receiver = await startServer({
     endpoints,
-    logger: createLogger({ level: 'warn' }),
+    logger,
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule()],
+    modules: [
+      receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }),
+      reportsModule(),
+      exportsModule(taskSettings()),
+      importsModule(taskSettings(), {
+        maxUploadBytes: 50 * 1024 * 1024,
+        outbox: {
+          table: 'tributary_outbox',
+          channel: 'tributary_outbox',
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(taskSettings()),
+    ],
+    authenticator: sessionAuthenticator(taskSettings()),
   });
   try {
     const db = await postgresPool(resources, endpoints.DATABASE_URL);
@@ -96,6 +121,7 @@ export async function demo(): Promise<number> {
     await showCases(context);
     await showUcrTables(context);
     await showReports(context);
+    await demoExports({ serverUrl: receiver.url, endpoints, logger, domain, user: users[0]!, step: 11 });
   } finally {
     await admin.close();
     await receiver.close();
@@ -318,6 +344,8 @@ Try it yourself (npm run tributary -- serve pipelines/examples/submissions-to-ka
   npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
   npm run tributary -- ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl
                                                                              try a data source offline
+  npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml --blobs s3 & npm run tributary -- worker &
+  open http://127.0.0.1:8000/a/${domain}/login as ${users[0]!.username} / ${users[0]!.password}: exports (live progress bar), case import, pipelines
   npm run tributary -- docs                                                  every component and its options
   npm test                                                                   the whole suite against the real stack`);
 }

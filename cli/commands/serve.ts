@@ -3,7 +3,17 @@
  * any pipelines given (typically the outbox relay and the CouchDB changes source), until SIGTERM.
  */
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { taskSettings } from './worker.js';
+import { pipelinesStatusProvider } from './pipelines-status.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
 import { PipelineHost } from '../pipeline-host.js';
@@ -23,6 +33,9 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
 
   const logger = createLogger();
   const host = new PipelineHost(logger);
+  const tasks = taskSettings();
+  const outboxTable = stringOption(values, 'outbox-table')!;
+  const outboxChannel = stringOption(values, 'outbox-channel')!;
   const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
@@ -32,11 +45,22 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
     modules: [
       receiverModule({
         maxBodyBytes,
-        outboxTable: stringOption(values, 'outbox-table')!,
-        outboxChannel: stringOption(values, 'outbox-channel')!,
+        outboxTable,
+        outboxChannel,
       }),
       reportsModule(),
+      exportsModule(tasks),
+      importsModule(tasks, {
+        maxUploadBytes: maxBodyBytes,
+        outbox: {
+          table: outboxTable,
+          channel: outboxChannel,
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(tasks, { pipelineStatus: pipelinesStatusProvider(plans) }),
     ],
+    authenticator: sessionAuthenticator(tasks),
   });
   const telemetry =
     plans.length && metricsPort
@@ -56,6 +80,7 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
   try {
     if (plans.length) await host.start(plans);
     console.log(`Receiving submissions at ${receiver.url}/a/<domain>/receiver`);
+    console.log(`Pages: ${receiver.url}/a/<domain>/login (exports, case import, pipelines)`);
   } catch (error) {
     // The command layer says why in one line; the log keeps the details.
     logger.debug({ err: error }, 'Could not start the pipelines.');
