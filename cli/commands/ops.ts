@@ -5,6 +5,7 @@
  */
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
+import { describeOffsetGap, findOffsetGaps, offsetGap } from '../../connectors/kafka/offset-gaps.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { countDeadLetters } from '../../connectors/postgres/postgres-dead-letters.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
@@ -55,7 +56,17 @@ export interface PipelineStatus {
   group: string;
   state: string;
   members: { memberId: string; clientId: string; host: string; partitions: string[] }[];
-  partitions: { topic: string; partition: number; committed: string; end: string; lag: number }[];
+  partitions: {
+    topic: string;
+    partition: number;
+    committed: string;
+    end: string;
+    lag: number;
+    /** The first offset the partition still holds. */
+    logStart: string;
+    /** Records deleted before the group processed them (its committed offset is below the log start). */
+    gap: number;
+  }[];
   lag: number;
   deadLetters: { total: number; pending: number } | null;
   /** For sources that keep their own positions (the outbox); null when their store did not answer. */
@@ -89,6 +100,8 @@ export async function pipelineStatus(
         committed: done,
         end: end.high,
         lag: Number(BigInt(end.high) - from),
+        logStart: end.low,
+        gap: offsetGap(topic, end.partition, done, end.low)?.records ?? 0,
       });
     }
   }
@@ -167,6 +180,10 @@ export async function statusCommand({ values, positionals, registry, out }: Comm
           ]),
         ),
       );
+      for (const p of s.partitions) {
+        const gap = offsetGap(p.topic, p.partition, p.committed, p.logStart);
+        if (gap) out(`  GAP ${describeOffsetGap(gap)}`);
+      }
     }
     return 0;
   } finally {
@@ -196,6 +213,13 @@ export async function rewindCommand({
         err(
           `tributary: group ${group} has ${description.members.length} member(s); stop its workers before rewinding.`,
         );
+        return 1;
+      }
+      // Moving a group past records deleted before it processed them is the operator's decision.
+      const gaps = await findOffsetGaps(admin, group, sourceTopics(plan));
+      for (const gap of gaps) err(`tributary: ${describeOffsetGap(gap)}`);
+      if (gaps.length && !flagOption(values, 'accept-gap')) {
+        err('tributary: rewinding moves past those deleted records; pass --accept-gap to do it.');
         return 1;
       }
       for (const topic of sourceTopics(plan)) {

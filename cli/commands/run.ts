@@ -50,6 +50,7 @@ async function runWorker(plans: PipelinePlan[], port: number, address: string): 
     ? await startTelemetryServer(port, address, host.metrics.registry, {
         healthy: () => host.healthy,
         ready: () => host.ready,
+        notReadyReasons: () => host.notReadyReasons(),
       })
     : undefined;
   try {

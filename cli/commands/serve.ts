@@ -67,6 +67,7 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
       ? await startTelemetryServer(metricsPort, address, host.metrics.registry, {
           healthy: () => host.healthy,
           ready: () => host.ready,
+          notReadyReasons: () => host.notReadyReasons(),
         })
       : undefined;
   let exitCode = 0;
