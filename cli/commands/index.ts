@@ -8,9 +8,10 @@ import { demo } from './demo.js';
 import { docsCommand } from './docs.js';
 import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
-import { runCommand } from './run.js';
+import { parseOverrides, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { serveCommand } from './serve.js';
+import { testCommand } from './test.js';
 import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { validateCommand } from './validate.js';
@@ -23,6 +24,11 @@ const string = (description: string, valueName = 'VALUE', extra: Partial<OptionS
   ...extra,
 });
 const flag = (description: string): OptionSpec => ({ type: 'boolean', description });
+const setOption = string(
+  'Override a value of every pipeline file given, e.g. sinks.out.table=public.docs (repeatable; YAML value).',
+  'PATH=VALUE',
+  { multiple: true },
+);
 
 const PIPELINES = 'Pipelines';
 const SCHEMAS = 'Schemas';
@@ -40,26 +46,51 @@ export const commands: readonly CommandSpec[] = [
     name: 'run',
     group: PIPELINES,
     summary: 'Run pipelines until SIGTERM/SIGINT, then drain, commit and leave the group.',
-    usage: '<pipeline files…> [--workers N] [--port P]',
+    usage: '<pipeline files…> [--workers N] [--port P] [--set path=value…]',
     options: {
       workers: string('Worker processes of the same pipelines (one consumer group).', 'N', { default: '1' }),
       port: string('Port of /metrics, /healthz and /readyz (0: none).', 'P', {
         default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
       }),
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
+      set: setOption,
     },
     positionals: { min: 1 },
-    examples: ['tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2'],
+    examples: [
+      'tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2',
+      'tributary run pipelines/examples/cases-to-postgres.yaml --set delivery.maxBatchRecords=1000',
+    ],
     run: ({ args, registry }) => runCommand(args, registry),
   }),
   defineCommand({
     name: 'validate',
     group: PIPELINES,
     summary: 'Check pipeline files without connecting to anything (file:line:col path: message).',
-    usage: '<files or folders…>',
+    usage: '<files or folders…> [--set path=value…]',
+    options: { set: setOption },
     positionals: { min: 1 },
-    examples: ['tributary validate pipelines/'],
-    run: ({ positionals, registry }) => validateCommand(positionals, registry),
+    examples: [
+      'tributary validate pipelines/',
+      'tributary validate pipelines/examples --set delivery.maxInFlight=2',
+    ],
+    run: ({ positionals, values, registry }) => {
+      const overrides = parseOverrides(values.set as string[] | undefined);
+      return overrides ? validateCommand(positionals, registry, overrides) : 2;
+    },
+  }),
+  defineCommand({
+    name: 'test',
+    group: PIPELINES,
+    summary: 'Run *.test.yaml files beside pipelines and UCR data sources, offline (exit 1 on a failure).',
+    usage: '[files or folders…] [--set path=value…]',
+    description:
+      'A test file names the file it tests (pipeline: x.yaml or dataSource: x.json) and lists tests: input ' +
+      'records or documents, and what each sink receives or the rows of the table. Folders stand for every ' +
+      '*.test.yaml below them; with no argument, pipelines/. A failure prints each difference at its line.',
+    options: { set: setOption },
+    examples: ['tributary test', 'tributary test pipelines/examples/cases-to-postgres.test.yaml'],
+    run: ({ positionals, values, registry }) =>
+      testCommand(positionals, (values.set as string[] | undefined) ?? [], registry),
   }),
   defineCommand({
     name: 'docs',

@@ -5,18 +5,29 @@
  */
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadPipelineFile, type PipelinePlan } from '../../runtime/config/index.js';
+import {
+  formatProblem,
+  loadPipelineFile,
+  OverrideSyntaxError,
+  parseOverride,
+  type ConfigOverride,
+  type PipelinePlan,
+} from '../../runtime/config/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { expandPipelineFiles } from './validate.js';
 
-export async function loadPlans(paths: string[], registry: Registry): Promise<PipelinePlan[] | undefined> {
+export async function loadPlans(
+  paths: string[],
+  registry: Registry,
+  overrides: readonly ConfigOverride[] = [],
+): Promise<PipelinePlan[] | undefined> {
   const plans: PipelinePlan[] = [];
   let failed = false;
   for (const file of await expandPipelineFiles(paths)) {
-    const result = await loadPipelineFile(file, registry);
+    const result = await loadPipelineFile(file, registry, process.env, { overrides });
     if (result.ok) plans.push(result.plan);
     else {
       failed = true;
@@ -34,8 +45,11 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
       workers: { type: 'string', default: '1' },
       port: { type: 'string', default: process.env.TRIBUTARY_METRICS_PORT ?? '9464' },
       host: { type: 'string', default: '127.0.0.1' },
+      set: { type: 'string', multiple: true, default: [] },
     },
   });
+  const overrides = parseOverrides(values.set);
+  if (!overrides) return 2;
   const workers = Number(values.workers);
   const port = Number(values.port);
   if (
@@ -48,9 +62,9 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
     console.error('usage: tributary run <pipeline files…> [--workers N] [--port P (0: none)] [--host H]');
     return 2;
   }
-  const plans = await loadPlans(positionals, registry);
+  const plans = await loadPlans(positionals, registry, overrides);
   if (!plans) return 2;
-  if (workers > 1) return superviseWorkers(workers, positionals, port, values.host);
+  if (workers > 1) return superviseWorkers(workers, positionals, port, values.host, values.set);
 
   const logger = createLogger().child({ worker: process.env.TRIBUTARY_WORKER ?? '0' });
   const host = new PipelineHost(logger);
@@ -97,10 +111,17 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
 }
 
 /** Starts N copies of this command, forwards SIGTERM/SIGINT, and exits with the worst exit code. */
-async function superviseWorkers(count: number, files: string[], port: number, host: string): Promise<number> {
+async function superviseWorkers(
+  count: number,
+  files: string[],
+  port: number,
+  host: string,
+  sets: string[],
+): Promise<number> {
   const script = process.argv[1]!;
+  const setArgs = sets.flatMap((set) => ['--set', set]);
   const children = Array.from({ length: count }, (_, i) =>
-    fork(script, ['run', ...files, '--port', String(port ? port + i : 0), '--host', host], {
+    fork(script, ['run', ...files, '--port', String(port ? port + i : 0), '--host', host, ...setArgs], {
       env: { ...process.env, TRIBUTARY_WORKER: String(i) },
       stdio: 'inherit',
     }),
@@ -112,4 +133,15 @@ async function superviseWorkers(count: number, files: string[], port: number, ho
     children.map((child) => new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))),
   );
   return Math.max(...codes);
+}
+
+/** `--set path=value` texts → overrides; prints what is wrong and returns undefined on bad syntax. */
+export function parseOverrides(texts: readonly string[] | undefined): ConfigOverride[] | undefined {
+  try {
+    return (texts ?? []).map(parseOverride);
+  } catch (error) {
+    if (!(error instanceof OverrideSyntaxError)) throw error;
+    console.error(`tributary: ${error.message}`);
+    return undefined;
+  }
 }

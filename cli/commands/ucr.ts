@@ -16,7 +16,7 @@ import {
   UcrConfigError,
   type StandaloneEvalOptions,
 } from '../../commcare/ucr/index.js';
-import { pyStr } from '../../commcare/ucr/values/py-str.js';
+import { tableAfter } from '../ucr-table-after.js';
 
 export const ucrUsage = `Usage:
   tributary ucr expr --expression E.json --doc D.json [--context C.json] [--typed]
@@ -102,11 +102,6 @@ function rowJson(row: UcrRow, columns: readonly string[], decimalColumns: Readon
   return `{${parts.join(',')}}`;
 }
 
-function isDeletion(doc: unknown): boolean {
-  const docType = (doc as { doc_type?: unknown } | null)?.doc_type;
-  return typeof docType === 'string' && (docType.endsWith('-Deleted') || docType === 'XFormArchived');
-}
-
 /** Runs `tributary ucr …`; resolves to the exit code. */
 export async function ucrCommand(args: string[], options: UcrCommandOptions = {}): Promise<number> {
   const out = options.out ?? ((line: string) => console.log(line));
@@ -183,19 +178,7 @@ export async function ucrCommand(args: string[], options: UcrCommandOptions = {}
       default: {
         const dataSource = compileDataSource(await readJson((configFile = need(flags.config, 'config'))));
         const docs = await readDocs(need(flags.docs, 'docs'));
-        const table = new Map<string, readonly UcrRow[]>();
-        for (const doc of docs) {
-          const id = pyStr((doc as { _id?: unknown } | null)?._id ?? null);
-          if (isDeletion(doc)) {
-            table.delete(id);
-            continue;
-          }
-          const result = dataSource.evaluate(doc, context.lookups);
-          if (result.status === 'missing')
-            throw new Error(`document ${id}: lookups not served: ${JSON.stringify(result.missing)}`);
-          table.delete(id);
-          if (result.matched && result.rows.length > 0) table.set(id, result.rows);
-        }
+        const table = tableAfter(dataSource, docs, context.lookups);
         const ids = dataSource.columns.map((c) => c.id).filter((c) => c !== 'inserted_at');
         const decimals = new Set(dataSource.columns.filter((c) => c.datatype === 'decimal').map((c) => c.id));
         for (const rows of table.values()) for (const row of rows) out(rowJson(row, ids, decimals));

@@ -1,10 +1,10 @@
 /** `tributary validate <files…>`: checks pipeline files without connecting to anything. */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatProblem, loadPipelineFile } from '../../runtime/config/index.js';
+import { formatProblem, loadPipelineFile, type ConfigOverride } from '../../runtime/config/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 
-/** Files as given; a directory stands for every .yaml/.yml file below it. */
+/** Files as given; a directory stands for every .yaml/.yml file below it except tests (`*.test.yaml`). */
 export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
@@ -13,7 +13,7 @@ export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
       const entries = await readdir(path, { recursive: true });
       files.push(
         ...entries
-          .filter((e) => /\.ya?ml$/.test(e))
+          .filter((e) => /\.ya?ml$/.test(e) && !/\.test\.ya?ml$/.test(e))
           .sort()
           .map((e) => join(path, e)),
       );
@@ -24,7 +24,11 @@ export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
   return files;
 }
 
-export async function validateCommand(args: string[], registry: Registry): Promise<number> {
+export async function validateCommand(
+  args: string[],
+  registry: Registry,
+  overrides: readonly ConfigOverride[] = [],
+): Promise<number> {
   if (!args.length) {
     console.error('usage: tributary validate <pipeline files or folders…>');
     return 2;
@@ -32,7 +36,7 @@ export async function validateCommand(args: string[], registry: Registry): Promi
   let bad = 0;
   const files = await expandPipelineFiles(args);
   for (const file of files) {
-    const result = await loadPipelineFile(file, registry);
+    const result = await loadPipelineFile(file, registry, process.env, { overrides });
     if (result.ok) continue;
     bad++;
     for (const problem of result.problems) console.error(formatProblem(problem));
