@@ -71,9 +71,9 @@ describe('tributary test', () => {
     );
     const { summary, text } = await run([file]);
     expect(summary.failed).toBe(1);
-    expect(text).toMatch(/:18:11 tests\[0\]\.expect\.cases\[2\]\.key: expected "c3", got "c2"/);
+    expect(text).toMatch(/:34:11 tests\[0\]\.expect\.cases\[2\]\.key: expected "c3", got "c2"/);
     expect(text).toMatch(
-      /:20:11 tests\[0\]\.expect\.cases\[3\]: expected \{"key":"c4","value":null\}, got nothing/,
+      /:36:11 tests\[0\]\.expect\.cases\[3\]: expected \{"key":"c4","value":null\}, got nothing/,
     );
   });
 
