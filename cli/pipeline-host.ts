@@ -73,6 +73,11 @@ export class PipelineHost {
     for (const runner of this.runners) await runner.start();
   }
 
+  /** The running pipeline of this name (admin API: pause, resume, this worker's view). */
+  runner(name: string): PipelineRunner | undefined {
+    return this.runners.find((r) => r.name === name);
+  }
+
   onFatal(listener: (error: Error) => void): void {
     this.fatalListeners.push(listener);
   }

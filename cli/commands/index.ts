@@ -113,9 +113,15 @@ export const commands: readonly CommandSpec[] = [
     name: 'status',
     group: PIPELINES,
     summary: 'Group state, members, per-partition offsets and lag, dead letters, backlogs, views.',
-    usage: '<pipeline files…> [--json]',
-    options: { json: flag('Print the status as JSON.') },
-    positionals: { min: 1 },
+    usage: '<pipeline files…> [--json] | --admin-url URL [--json]',
+    options: {
+      json: flag('Print the status as JSON.'),
+      'admin-url': string(
+        'Read it from a running `run` or `serve` (its metrics port; token from TRIBUTARY_ADMIN_TOKEN).',
+        'URL',
+      ),
+    },
+    examples: ['TRIBUTARY_ADMIN_TOKEN=… tributary status --admin-url http://127.0.0.1:9464'],
     run: ({ args, registry }) => statusCommand(args, registry),
   }),
   defineCommand({

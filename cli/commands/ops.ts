@@ -21,6 +21,7 @@ import { ResourcePool } from '../../runtime/engine/resources.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { PipelineMetrics } from '../../runtime/telemetry/metrics.js';
+import { fetchStatuses } from '../admin-client.js';
 import { formatTable } from '../format.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
@@ -146,19 +147,25 @@ export async function statusCommand(args: string[], registry: Registry): Promise
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false } },
+    options: { json: { type: 'boolean', default: false }, 'admin-url': { type: 'string' } },
   });
-  if (!positionals.length) {
-    console.error('usage: tributary status <pipeline files…> [--json]');
+  const adminUrl = values['admin-url'];
+  if (!positionals.length === !adminUrl) {
+    console.error('usage: tributary status <pipeline files…> [--json] | --admin-url URL [--json]');
     return 2;
   }
-  const plans = await loadPlans(positionals, registry);
+  const plans = adminUrl ? [] : await loadPlans(positionals, registry);
   if (!plans) return 2;
   const resources = new ResourcePool();
   try {
-    const statuses = await withAdmin(resources, (admin) =>
-      Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
-    );
+    const statuses = adminUrl
+      ? await fetchStatuses(adminUrl).catch(
+          (error: Error) => void console.error(`tributary: ${error.message}`),
+        )
+      : await withAdmin(resources, (admin) =>
+          Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
+        );
+    if (!statuses) return 1;
     if (values.json) {
       console.log(JSON.stringify(statuses, null, 2));
       return 0;

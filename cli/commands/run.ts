@@ -16,6 +16,7 @@ import {
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
+import { adminApi } from '../admin-operations.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { expandPipelineFiles } from './validate.js';
 
@@ -86,10 +87,16 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
   host.onFatal(() => void stop('a pipeline failed', 1));
 
   const server = port
-    ? await startTelemetryServer(port, values.host, host.metrics.registry, {
-        healthy: () => host.healthy,
-        ready: () => host.ready,
-      })
+    ? await startTelemetryServer(
+        port,
+        values.host,
+        host.metrics.registry,
+        {
+          healthy: () => host.healthy,
+          ready: () => host.ready,
+        },
+        adminApi(host, plans),
+      )
     : undefined;
   try {
     await host.start(plans);

@@ -8,6 +8,7 @@ import { receiverModule, reportsModule, startServer } from '../../server/index.j
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
+import { adminApi } from '../admin-operations.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { loadPlans } from './run.js';
 
@@ -74,10 +75,16 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   });
   const telemetry =
     plans.length && metricsPort
-      ? await startTelemetryServer(metricsPort, values.host, host.metrics.registry, {
-          healthy: () => host.healthy,
-          ready: () => host.ready,
-        })
+      ? await startTelemetryServer(
+          metricsPort,
+          values.host,
+          host.metrics.registry,
+          {
+            healthy: () => host.healthy,
+            ready: () => host.ready,
+          },
+          adminApi(host, plans),
+        )
       : undefined;
   let exitCode = 0;
   let stopRequested!: () => void;

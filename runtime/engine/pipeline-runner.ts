@@ -25,7 +25,9 @@ import {
 import type { PipelinePlan } from '../config/load-pipeline.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 import { Checkpointer } from './checkpointer.js';
+import { LagClock } from './lag-clock.js';
 import { LaneCommitter } from './lane-committer.js';
+import { PauseGate } from './pause-gate.js';
 import { toDeadLetter } from './dead-letters.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
@@ -75,6 +77,8 @@ export class PipelineRunner {
     }
   });
   private readonly activeLanes = new Set<string>();
+  private readonly gate = new PauseGate();
+  private readonly lagClock = new LagClock();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
   private started = false;
@@ -93,6 +97,12 @@ export class PipelineRunner {
     this.name = plan.name;
     this.log = deps.logger.child({ pipeline: plan.name });
     this.processorContext = { pipeline: plan.name, logger: this.log };
+    deps.metrics.observe(() => ({
+      pipeline: this.name,
+      ready: this.ready,
+      paused: this.paused,
+      lagSeconds: this.lagClock.read(Date.now(), this.activeLanes),
+    }));
   }
 
   /** Builds every component of the plan through its spec's factory. */
@@ -131,6 +141,21 @@ export class PipelineRunner {
   /** Ready once its sinks started and the source owns at least one lane. */
   get ready(): boolean {
     return this.started && this.activeLanes.size > 0 && !this.fatalError;
+  }
+
+  get paused(): boolean {
+    return this.gate.paused;
+  }
+
+  /** Stops consuming every lane (no batch begins) while keeping the lanes and the group membership. */
+  pause(): void {
+    if (!this.gate.paused) this.log.info({}, 'Paused: no new batch begins until resumed.');
+    this.gate.pause();
+  }
+
+  resume(): void {
+    if (this.gate.paused) this.log.info({}, 'Resumed.');
+    this.gate.resume();
   }
 
   /** Called once if the pipeline cannot go on (a bug, or a failure no retry can mend). */
@@ -194,6 +219,7 @@ export class PipelineRunner {
       // Work in a retry loop for these lanes is abandoned; a batch that is simply running
       // finishes and commits before the lanes go.
       for (const lane of lanes) this.activeLanes.delete(lane);
+      for (const lane of lanes) this.lagClock.forget(lane);
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'revoked' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       await Promise.all(lanes.map((lane) => this.checkpointer.drained(lane)));
@@ -204,7 +230,7 @@ export class PipelineRunner {
       if (end !== undefined && /^\d+$/.test(end) && /^\d+$/.test(next)) {
         this.deps.metrics.consumerLag.set({ pipeline: this.name, lane }, Number(BigInt(end) - BigInt(next)));
       }
-      return this.runBatch(lane, records, next, control);
+      return this.gatedBatch(lane, records, next, control, end);
     },
   };
 
@@ -215,6 +241,22 @@ export class PipelineRunner {
   async replay(records: SourceRecord[]): Promise<void> {
     const control: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
     await this.runChunk('replay', records, control, () => !this.abort.signal.aborted);
+  }
+
+  /** Waits while paused (dropping the batch if its lane goes meanwhile), then runs it and times the lane's lag. */
+  private async gatedBatch(
+    lane: string,
+    records: SourceRecord[],
+    next: string,
+    control: LaneControl,
+    end: string | undefined,
+  ): Promise<void> {
+    if (records.length) this.lagClock.arrived(lane, records[0]!.timestamp);
+    const wanted = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
+    if (!(await this.gate.pass(wanted))) return;
+    await this.runBatch(lane, records, next, control);
+    if (records.length)
+      this.lagClock.processed(lane, records.at(-1)!.timestamp, end === undefined || end === next);
   }
 
   private async runBatch(

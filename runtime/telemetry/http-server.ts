@@ -1,6 +1,7 @@
-/** /metrics, /healthz and /readyz on one port. */
+/** /metrics, /healthz and /readyz on one port, and the admin API (admin-routes.ts) when given. */
 import { createServer, type Server } from 'node:http';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { handleAdminRequest, type AdminApi } from './admin-routes.js';
 
 export interface HealthSource {
   /** Alive: the process is not wedged (false once a pipeline failed fatally). */
@@ -14,6 +15,7 @@ export async function startTelemetryServer(
   host: string,
   metrics: MetricsRegistry,
   health: HealthSource,
+  admin?: AdminApi,
 ): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -29,6 +31,8 @@ export async function startTelemetryServer(
       response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
       return;
     }
+    if (admin && handleAdminRequest(admin, request, response, new URL(request.url ?? '/', 'http://admin')))
+      return;
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
