@@ -15,6 +15,7 @@ import {
 } from '../../runtime/config/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
+import { startTracing } from '../../runtime/telemetry/tracing.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
 import { adminApi } from '../admin-operations.js';
 import { PipelineHost } from '../pipeline-host.js';
@@ -68,7 +69,8 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
   if (workers > 1) return superviseWorkers(workers, positionals, port, values.host, values.set);
 
   const logger = createLogger().child({ worker: process.env.TRIBUTARY_WORKER ?? '0' });
-  const host = new PipelineHost(logger);
+  const tracing = startTracing(`tributary-run:${plans.map((p) => p.name).join(',')}`);
+  const host = new PipelineHost(logger, tracing.tracer ? { tracer: tracing.tracer } : {});
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
   let stopRequested!: () => void;
@@ -113,6 +115,7 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
   await stopped;
   await stopping;
   server?.close();
+  await tracing.shutdown();
   logger.info({ exitCode }, 'Stopped.');
   return exitCode;
 }

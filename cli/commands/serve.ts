@@ -7,6 +7,7 @@ import { readEndpoints } from '../../connectors/endpoints.js';
 import { receiverModule, reportsModule, startServer } from '../../server/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
+import { startTracing } from '../../runtime/telemetry/tracing.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
 import { adminApi } from '../admin-operations.js';
 import { PipelineHost } from '../pipeline-host.js';
@@ -57,7 +58,9 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   if (!plans) return 2;
 
   const logger = createLogger();
-  const host = new PipelineHost(logger);
+  // Before the server starts: the receiver's spans and the outbox rows' trace context need it.
+  const tracing = startTracing('tributary-serve');
+  const host = new PipelineHost(logger, tracing.tracer ? { tracer: tracing.tracer } : {});
   const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
@@ -108,5 +111,6 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   await receiver.close();
   await host.stop();
   telemetry?.close();
+  await tracing.shutdown();
   return exitCode;
 }

@@ -4,6 +4,7 @@
  * contiguous durable position per lane. Knows nothing of any particular source or sink.
  */
 import { performance } from 'node:perf_hooks';
+import type { Tracer } from '@opentelemetry/api';
 import {
   isRetryable,
   type ComponentContext,
@@ -28,6 +29,7 @@ import { Checkpointer } from './checkpointer.js';
 import { LagClock } from './lag-clock.js';
 import { LaneCommitter } from './lane-committer.js';
 import { PauseGate } from './pause-gate.js';
+import { startRecordSpans } from './record-spans.js';
 import { toDeadLetter } from './dead-letters.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
@@ -36,6 +38,8 @@ export interface RunnerDependencies {
   metrics: PipelineMetrics;
   resources: Resources;
   deadLetters: DeadLetterWriter;
+  /** Set when tracing is on (runtime/telemetry/tracing.ts): a span per record. */
+  tracer?: Tracer;
 }
 
 interface Stage {
@@ -254,7 +258,14 @@ export class PipelineRunner {
     if (records.length) this.lagClock.arrived(lane, records[0]!.timestamp);
     const wanted = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
     if (!(await this.gate.pass(wanted))) return;
+    const spans = this.deps.tracer
+      ? startRecordSpans(this.deps.tracer, this.name, lane, records, {
+          stages: this.stages.map((stage) => stage.name),
+          sinks: this.sinks.map(([name]) => name),
+        })
+      : undefined;
     await this.runBatch(lane, records, next, control);
+    spans?.end(this.fatalError);
     if (records.length)
       this.lagClock.processed(lane, records.at(-1)!.timestamp, end === undefined || end === next);
   }
