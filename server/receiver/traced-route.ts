@@ -10,26 +10,24 @@ export function tracedRoute<R extends RouteRequest>(name: string, handle: (reque
   return (request: R): Promise<void> => {
     if (propagation.fields().length === 0) return handle(request);
     const parent = propagation.extract(context.active(), request.req.headers);
-    return trace
-      .getTracer('tributary')
-      .startActiveSpan(
-        name,
-        {
-          kind: SpanKind.SERVER,
-          attributes: { 'http.request.method': request.req.method ?? '', 'url.path': request.url.pathname },
-        },
-        parent,
-        async (span) => {
-          try {
-            await handle(request);
-            span.setAttribute('http.response.status_code', request.res.statusCode);
-          } catch (error) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
+    return trace.getTracer('tributary').startActiveSpan(
+      name,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.req.method ?? '', 'url.path': request.url.pathname },
+      },
+      parent,
+      async (span) => {
+        try {
+          await handle(request);
+          span.setAttribute('http.response.status_code', request.res.statusCode);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   };
 }
