@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { commands } from '../../cli/commands/index.js';
 import { parseCommandArgs, resolveCommand } from '../../cli/command.js';
 import { registry } from '../../cli/registry.js';
@@ -322,5 +323,37 @@ describe('the worker component (exports and imports)', () => {
     expect(inOverlays).toBe(resolved.kind === 'command');
     if (resolved.kind === 'command')
       expect(() => parseCommandArgs(resolved.command, resolved.args)).not.toThrow();
+  });
+});
+
+describe('the compose stack’s Tributary services', () => {
+  const compose = parse(readFileSync('deploy/compose/docker-compose.yml', 'utf8'), { merge: true }) as {
+    services: Record<
+      string,
+      { command?: string[]; environment?: Record<string, string>; profiles?: string[] }
+    >;
+  };
+  const services = Object.entries(compose.services).filter(([name]) => name.startsWith('tributary-'));
+
+  it('run commands the CLI has, on shipped pipeline files that load with their environment', async () => {
+    expect(services.length).toBeGreaterThanOrEqual(4);
+    for (const [name, service] of services) {
+      expect(service.profiles, `${name} starts only with --profile app`).toEqual(['app']);
+      const resolved = resolveCommand(commands, service.command ?? []);
+      expect(resolved.kind, name).toBe('command');
+      if (resolved.kind !== 'command') continue;
+      const { values, positionals } = parseCommandArgs(resolved.command, resolved.args);
+      expect(values.host, name).toBe('0.0.0.0');
+      const env = service.environment ?? {};
+      expect(
+        Object.keys(env).filter((n) => !codeVariables.has(n)),
+        name,
+      ).toEqual([]);
+      expect(() => readEndpoints(env)).not.toThrow();
+      for (const file of positionals) {
+        const loaded = await loadPipelineFile(file.replace(/^\/app\//, ''), registry, env);
+        expect(loaded.ok ? [] : loaded.problems, `${name}: ${file}`).toEqual([]);
+      }
+    }
   });
 });
