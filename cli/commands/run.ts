@@ -89,16 +89,11 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
   host.onFatal(() => void stop('a pipeline failed', 1));
 
   const server = port
-    ? await startTelemetryServer(
-        port,
-        values.host,
-        host.metrics.registry,
-        {
-          healthy: () => host.healthy,
-          ready: () => host.ready,
-        },
-        adminApi(host, plans),
-      )
+    ? await startTelemetryServer(port, values.host, host.metrics.registry, {
+        admin: adminApi(host, plans),
+        healthy: () => host.healthy,
+        ready: () => host.ready,
+      })
     : undefined;
   try {
     await host.start(plans);

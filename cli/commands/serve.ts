@@ -78,16 +78,11 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   });
   const telemetry =
     plans.length && metricsPort
-      ? await startTelemetryServer(
-          metricsPort,
-          values.host,
-          host.metrics.registry,
-          {
-            healthy: () => host.healthy,
-            ready: () => host.ready,
-          },
-          adminApi(host, plans),
-        )
+      ? await startTelemetryServer(metricsPort, values.host, host.metrics.registry, {
+          admin: adminApi(host, plans),
+          healthy: () => host.healthy,
+          ready: () => host.ready,
+        })
       : undefined;
   let exitCode = 0;
   let stopRequested!: () => void;

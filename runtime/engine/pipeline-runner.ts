@@ -214,6 +214,8 @@ export class PipelineRunner {
   private readonly handler: SourceHandler = {
     onAssigned: (lanes) => {
       for (const lane of lanes) this.activeLanes.add(lane);
+      // A lane (re)assigned starts its lag clock afresh: what it measured before is another owner's now.
+      for (const lane of lanes) this.lagClock.forget(lane);
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'assigned' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       this.log.info({ lanes }, 'Lanes assigned.');
@@ -223,7 +225,6 @@ export class PipelineRunner {
       // Work in a retry loop for these lanes is abandoned; a batch that is simply running
       // finishes and commits before the lanes go.
       for (const lane of lanes) this.activeLanes.delete(lane);
-      for (const lane of lanes) this.lagClock.forget(lane);
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'revoked' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       await Promise.all(lanes.map((lane) => this.checkpointer.drained(lane)));

@@ -15,23 +15,11 @@ const operations: AdminOperations = {
 let server: Server | undefined;
 
 async function start(token: string | undefined): Promise<string> {
-  server = await startTelemetryServer(
-    0,
-    '127.0.0.1',
-    new Registry(),
-    { healthy: () => true, ready: () => true },
-    {
-      token,
-      operations,
-    },
-  );
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-afterEach(() => {
-  server?.close();
-  calls.length = 0;
-});
+  server = await startTelemetryServer(0, '127.0.0.1', new Registry(), {
+    healthy: () => true,
+    ready: () => true,
+    admin: { token, operations },
+  });
 
 describe('admin routes', () => {
   it('are off (403, saying how to turn them on) when no token is configured', async () => {

@@ -4,6 +4,8 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { handleAdminRequest, type AdminApi } from './admin-routes.js';
 
 export interface HealthSource {
+  /** The admin API (admin-routes.ts) on the same port, when given. */
+  admin?: AdminApi;
   /** Alive: the process is not wedged (false once a pipeline failed fatally). */
   healthy(): boolean;
   /** Ready: partitions assigned and sinks connected, for every pipeline. */
@@ -15,7 +17,6 @@ export async function startTelemetryServer(
   host: string,
   metrics: MetricsRegistry,
   health: HealthSource,
-  admin?: AdminApi,
 ): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -31,6 +32,7 @@ export async function startTelemetryServer(
       response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
       return;
     }
+    const admin = health.admin;
     if (admin && handleAdminRequest(admin, request, response, new URL(request.url ?? '/', 'http://admin')))
       return;
     response.writeHead(404).end();
