@@ -20,6 +20,13 @@ async function start(token: string | undefined): Promise<string> {
     ready: () => true,
     admin: { token, operations },
   });
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+afterEach(() => {
+  server?.close();
+  calls.length = 0;
+});
 
 describe('admin routes', () => {
   it('are off (403, saying how to turn them on) when no token is configured', async () => {
