@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { taskSettings } from './worker.js';
+import { pipelinesStatusProvider } from './pipelines-status.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTracing } from '../../runtime/telemetry/tracing.js';
@@ -61,6 +71,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   // Before the server starts: the receiver's spans and the outbox rows' trace context need it.
   const tracing = startTracing('tributary-serve');
   const host = new PipelineHost(logger, tracing.tracer ? { tracer: tracing.tracer } : {});
+  const tasks = taskSettings();
   const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
@@ -74,7 +85,18 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
         outboxChannel: values['outbox-channel'],
       }),
       reportsModule(),
+      exportsModule(tasks),
+      importsModule(tasks, {
+        maxUploadBytes: maxBodyBytes,
+        outbox: {
+          table: values['outbox-table'],
+          channel: values['outbox-channel'],
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(tasks, { pipelineStatus: pipelinesStatusProvider(plans) }),
     ],
+    authenticator: sessionAuthenticator(tasks),
   });
   const telemetry =
     plans.length && metricsPort
@@ -96,6 +118,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   try {
     if (plans.length) await host.start(plans);
     console.log(`Receiving submissions at ${receiver.url}/a/<domain>/receiver`);
+    console.log(`Pages: ${receiver.url}/a/<domain>/login (exports, case import, pipelines)`);
   } catch (error) {
     logger.error({ err: error }, 'Could not start the pipelines.');
     exitCode = 1;

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { commands } from '../../cli/commands/index.js';
 import { parseCommandArgs, resolveCommand } from '../../cli/command.js';
 import { registry } from '../../cli/registry.js';
+import { taskSettings } from '../../cli/commands/worker.js';
 import { declaredTopics } from '../../cli/topics.js';
 import { endpointVariables, readEndpoints } from '../../connectors/endpoints.js';
 import { loadPipelineFile, loadPipelineText, type PipelinePlan } from '../../runtime/config/index.js';
@@ -215,7 +216,9 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
     for (const plan of shippedPlans.values())
       for (const t of declaredTopics(plan))
         partitions.set(t.topic, Math.max(partitions.get(t.topic) ?? 0, t.partitions));
-    const scaled = ofKind<ScaledObject>(objects, 'ScaledObject');
+    const scaled = ofKind<ScaledObject>(objects, 'ScaledObject').filter((o) =>
+      o.spec.triggers.some((t) => t.type === 'kafka'),
+    );
     expect(scaled.length).toBe(2);
     for (const object of scaled) {
       const deployment = ofKind<Deployment>(objects, 'Deployment').find(
@@ -243,18 +246,20 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
 });
 
 describe('sizing from the benchmark', () => {
-  const latestFull = readFileSync('bench/results/history.jsonl', 'utf8')
-    .trim()
-    .split('\n')
-    .map(
-      (line) =>
-        JSON.parse(line) as {
-          quick?: boolean;
-          s: Record<string, { rss?: number; f?: Record<string, number> }>;
-        },
-    )
-    .filter((run) => !run.quick)
-    .at(-1)!;
+  /** The newest full (not --quick) run that measured the scenario. */
+  const latestFull = (scenario: string) =>
+    readFileSync('bench/results/history.jsonl', 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            quick?: boolean;
+            s: Record<string, { rss?: number; f?: Record<string, number> }>;
+          },
+      )
+      .filter((run) => !run.quick && run.s[scenario])
+      .at(-1)!.s[scenario]!;
   const mebibytes = (quantity: string) =>
     Number(/^(\d+)Mi$/.exec(quantity)?.[1] ?? Number(/^(\d+)Gi$/.exec(quantity)![1]) * 1024);
   const deployment = (name: string) =>
@@ -267,7 +272,7 @@ describe('sizing from the benchmark', () => {
   ])(
     '%s requests at least the peak RSS of the %s scenario, and its limit leaves a quarter more',
     (name, scenario) => {
-      const rss = latestFull.s[scenario]!.rss!;
+      const rss = latestFull(scenario).rss!;
       const { requests, limits } = deployment(name).resources;
       expect(mebibytes(requests.memory)).toBeGreaterThanOrEqual(rss);
       expect(mebibytes(limits.memory)).toBeGreaterThanOrEqual(rss * 1.25);
@@ -275,7 +280,7 @@ describe('sizing from the benchmark', () => {
   );
 
   it('sets the UCR lag threshold at about 30 s of one worker’s measured throughput', () => {
-    const perWorker = latestFull.s.ingest!.f!['pipeline1.documentsPerSecond']!;
+    const perWorker = latestFull('ingest').f!['pipeline1.documentsPerSecond']!;
     const threshold = Number(
       ofKind<ScaledObject>(overlays.production, 'ScaledObject').find(
         (o) => o.metadata.name === 'tributary-ucr',
@@ -309,6 +314,15 @@ describe('the worker component (exports and imports)', () => {
 
   it('validates against the schemas', () => {
     expect(objects.flatMap((o) => schemas.validate(o))).toEqual([]);
+  });
+
+  it('scales on the wait list of the export queue under the prefix the worker uses', () => {
+    const scaled = ofKind<ScaledObject>(objects, 'ScaledObject').find(
+      (o) => o.metadata.name === 'tributary-worker',
+    )!;
+    expect(scaled.spec.triggers).toMatchObject([
+      { type: 'redis', metadata: { listName: `${taskSettings().prefix}:exports:wait` } },
+    ]);
   });
 
   it('is in an overlay exactly when `tributary worker` exists, and then runs options it accepts', () => {

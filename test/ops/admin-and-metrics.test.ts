@@ -37,10 +37,11 @@ const pipeline = `${names.id}-admin`;
 const token = `token-${names.id}`;
 const KEYS = 200;
 let worker: Worker;
+let taskWorker: Worker | undefined;
 let base: string;
 
-function startWorker(file: string, port: number, env: NodeJS.ProcessEnv): Worker {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'run', file, '--port', String(port)], {
+function startProcess(args: string[], env: NodeJS.ProcessEnv): Worker {
+  const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,14 +78,16 @@ delivery: { maxBatchRecords: 50, shutdownTimeoutMs: 10000 }
 `);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  worker = startWorker(file, port, { TRIBUTARY_ADMIN_TOKEN: token });
+  worker = startProcess(['run', file, '--port', String(port)], { TRIBUTARY_ADMIN_TOKEN: token });
   const converged = await eventually(async () => (await versions()).size === KEYS, 60_000);
   if (!converged) throw new Error(`the worker did not converge:\n${worker.output().slice(-3000)}`);
 }, 90_000);
 
 afterAll(async () => {
   worker?.kill('SIGTERM');
+  taskWorker?.kill('SIGTERM');
   await worker?.exited;
+  await taskWorker?.exited;
   await database.db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [names.pgSchema()]);
   await database.close();
 });
@@ -164,7 +167,20 @@ describe('monitoring', () => {
       exprs.flatMap((e) => [...e.matchAll(/\b((?:tributary|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!)),
     );
 
-  it('exports every metric the alert rules and the dashboard use', async () => {
+  let taskWorkerBase = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    taskWorkerBase = `http://127.0.0.1:${port}`;
+    // The task worker (exports, imports) on queues of this test's own prefix.
+    taskWorker = startProcess(['worker', '--port', String(port), '--prefix', names.id], {});
+    const up = await eventually(
+      async () => (await fetch(`${taskWorkerBase}/healthz`).catch(() => undefined))?.ok === true,
+      30_000,
+    );
+    if (!up) throw new Error(`tributary worker did not serve /healthz:\n${taskWorker.output().slice(-2000)}`);
+  }, 60_000);
+
+  it('exports every metric the alert rules and the dashboard use (pipeline and task workers)', async () => {
     const rules = parse(readFileSync('deploy/monitoring/alerts.yaml', 'utf8')) as {
       groups: { rules: { alert: string; expr: string }[] }[];
     };
@@ -175,10 +191,13 @@ describe('monitoring', () => {
       ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
       ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
     ]);
+    const scraped = [
+      await (await fetch(`${base}/metrics`)).text(),
+      await (await fetch(`${taskWorkerBase}/metrics`)).text(),
+    ].join('\n');
     const exported = new Set(
-      [...(await (await fetch(`${base}/metrics`)).text()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(
-        ([, name, type]) =>
-          type === 'histogram' ? [name!, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!],
+      [...scraped.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
+        type === 'histogram' ? [name!, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!],
       ),
     );
     expect(used.size).toBeGreaterThan(12);
