@@ -1,14 +1,15 @@
 // Every command of `tributary`, declared through the command layer (cli/command.ts), in the order
 // `tributary --help` lists them. Adding a command is one module here and one line in this array.
-import { defineCommand, type CommandSpec, type OptionSpec } from '../command.js';
+import { defineCommand, listOption, type CommandSpec, type OptionSpec } from '../command.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { formatProbeTable } from '../format.js';
 import { probeEndpoints } from '../probe-endpoints.js';
 import { demo } from './demo.js';
 import { docsCommand } from './docs.js';
-import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './ops.js';
+import { dlqDiscardCommand, dlqListCommand, dlqReplayCommand } from './dlq.js';
+import { rewindCommand, statusCommand, topicsEnsureCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
-import { parseOverrides, runCommand } from './run.js';
+import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
@@ -16,7 +17,7 @@ import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { ucrCheckCommand } from './ucr-check.js';
 import { validateCommand } from './validate.js';
-import { xformCommand } from './xform.js';
+import { xformParseCommand } from './xform.js';
 import {
   exportListCommand,
   exportRunCommand,
@@ -32,6 +33,7 @@ const string = (description: string, valueName = 'VALUE', extra: Partial<OptionS
   ...extra,
 });
 const flag = (description: string): OptionSpec => ({ type: 'boolean', description });
+
 const setOption = string(
   'Override a value of every pipeline file given, e.g. sinks.out.table=public.docs (repeatable; YAML value).',
   'PATH=VALUE',
@@ -57,18 +59,21 @@ export const commands: readonly CommandSpec[] = [
     usage: '<pipeline files…> [--workers N] [--port P] [--set path=value…]',
     options: {
       workers: string('Worker processes of the same pipelines (one consumer group).', 'N', { default: '1' }),
-      port: string('Port of /metrics, /healthz and /readyz (0: none).', 'P', {
+      port: string('Port of /metrics, /healthz, /readyz and the admin API (0: none).', 'P', {
         default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
       }),
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
       set: setOption,
     },
     positionals: { min: 1 },
+    description:
+      'Ctrl-C or SIGTERM drains: in-flight batches finish and commit, workers leave the group, exit 0. ' +
+      'A second signal during the drain is ignored (logged); a third exits at once.',
     examples: [
-      'tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2',
+      'tributary run pipelines/examples/cases-to-postgres.yaml --workers 2',
       'tributary run pipelines/examples/cases-to-postgres.yaml --set delivery.maxBatchRecords=1000',
     ],
-    run: ({ args, registry }) => runCommand(args, registry),
+    run: (input) => runCommand(input),
   }),
   defineCommand({
     name: 'validate',
@@ -81,10 +86,7 @@ export const commands: readonly CommandSpec[] = [
       'tributary validate pipelines/',
       'tributary validate pipelines/examples --set delivery.maxInFlight=2',
     ],
-    run: ({ positionals, values, registry }) => {
-      const overrides = parseOverrides(values.set as string[] | undefined);
-      return overrides ? validateCommand(positionals, registry, overrides) : 2;
-    },
+    run: (input) => validateCommand(input),
   }),
   defineCommand({
     name: 'test',
@@ -97,8 +99,7 @@ export const commands: readonly CommandSpec[] = [
       '*.test.yaml below them; with no argument, pipelines/. A failure prints each difference at its line.',
     options: { set: setOption },
     examples: ['tributary test', 'tributary test pipelines/examples/cases-to-postgres.test.yaml'],
-    run: ({ positionals, values, registry }) =>
-      testCommand(positionals, (values.set as string[] | undefined) ?? [], registry),
+    run: ({ positionals, values, registry }) => testCommand(positionals, listOption(values, 'set'), registry),
   }),
   defineCommand({
     name: 'docs',
@@ -107,7 +108,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '[--schema]',
     options: { schema: flag('Print the JSON Schema of pipeline files instead.') },
     positionals: { max: 0 },
-    run: ({ args, registry }) => docsCommand(args, registry),
+    run: (input) => docsCommand(input),
   }),
   defineCommand({
     name: 'topics ensure',
@@ -115,7 +116,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Create the topics pipelines declare (and their dead-letter topics); check existing ones.',
     usage: '<pipeline files…>',
     positionals: { min: 1 },
-    run: ({ positionals, registry }) => topicsCommand(['ensure', ...positionals], registry),
+    run: (input) => topicsEnsureCommand(input),
   }),
   defineCommand({
     name: 'status',
@@ -130,11 +131,11 @@ export const commands: readonly CommandSpec[] = [
       ),
     },
     examples: ['TRIBUTARY_ADMIN_TOKEN=… tributary status --admin-url http://127.0.0.1:9464'],
-    run: async ({ args, values, registry }) => {
-      const code = await statusCommand(args, registry);
+    run: async (input) => {
+      const code = await statusCommand(input);
       // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
-      if (!values.json && !values['admin-url'] && code === 0)
-        console.log(
+      if (!input.values.json && !input.values['admin-url'] && code === 0)
+        input.out(
           await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
         );
       return code;
@@ -146,16 +147,21 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Rebuild a UCR data source beside its live table, then swap the view.',
     usage: '<pipeline file> <domain>/<table_id>',
     positionals: { min: 2, max: 2 },
-    run: ({ positionals }) => rebuildCommand(positionals),
+    run: (input) => rebuildCommand(input),
   }),
   defineCommand({
     name: 'rewind',
     group: PIPELINES,
     summary: "Move a stopped pipeline's committed offsets.",
-    usage: '<pipeline file> --to earliest|latest|<ISO time>',
-    options: { to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE') },
+    usage: '<pipeline file> --to earliest|latest|<ISO time> [--accept-gap]',
+    options: {
+      to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE'),
+      'accept-gap': flag(
+        'Move past records deleted before the group processed them (status shows such gaps); refused without it.',
+      ),
+    },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => rewindCommand(args, registry),
+    run: (input) => rewindCommand(input),
   }),
   defineCommand({
     name: 'dlq list',
@@ -169,16 +175,32 @@ export const commands: readonly CommandSpec[] = [
       json: flag('Print them as JSON.'),
     },
     positionals: { max: 0 },
-    run: ({ args, registry }) => dlqCommand(['list', ...args], registry),
+    run: (input) => dlqListCommand(input),
   }),
   defineCommand({
     name: 'dlq replay',
     group: PIPELINES,
-    summary: "Run dead letters again through the pipeline's stages and sinks.",
+    summary: "Run pending dead letters again through the pipeline's stages and sinks.",
     usage: '<pipeline file> [--ids 1,2]',
+    description: 'Names each one that failed again and its new dead-letter id (exit 1 then).',
     options: { ids: string('Only these dead letters (comma-separated ids).', 'IDS') },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => dlqCommand(['replay', ...args], registry),
+    run: (input) => dlqReplayCommand(input),
+  }),
+  defineCommand({
+    name: 'dlq discard',
+    group: PIPELINES,
+    summary: 'Set aside dead letters that can never succeed: recorded (who, when, why), never deleted.',
+    usage: '<pipeline file> --ids 1,2 --reason TEXT',
+    options: {
+      ids: string('The dead letters to discard (comma-separated ids).', 'IDS'),
+      reason: string('Why they are discarded (kept with them).', 'TEXT'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      "tributary dlq discard pipelines/my-first.yaml --ids 7,9 --reason 'not JSON, from a test producer'",
+    ],
+    run: (input) => dlqDiscardCommand(input),
   }),
   ...(['check', 'register', 'types'] as const).map((sub) =>
     defineCommand({
@@ -204,7 +226,7 @@ export const commands: readonly CommandSpec[] = [
         ...(sub === 'types' ? { check: flag('Only report whether the committed types are stale.') } : {}),
       },
       positionals: { max: 0 },
-      run: ({ args }) => schemasCommand([sub, ...args]),
+      run: (input) => schemasCommand(sub, input),
     }),
   ),
   defineCommand({
@@ -227,8 +249,12 @@ export const commands: readonly CommandSpec[] = [
         default: process.env.OUTBOX_CHANNEL ?? 'tributary_outbox',
       }),
     },
+    description:
+      'Routes: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive, and ' +
+      'GET /a/<domain>/reports/<report id>/data[?format=csv&<filters>] for users of the domain. ' +
+      'Pipeline files given run in the same process.',
     examples: ['tributary serve pipelines/examples/submissions-to-kafka.yaml --blobs s3'],
-    run: ({ args, registry }) => serveCommand(args, registry),
+    run: (input) => serveCommand(input),
   }),
   defineCommand({
     name: 'submit',
@@ -248,7 +274,10 @@ export const commands: readonly CommandSpec[] = [
       users: string('Demo users to submit as (generated runs).', 'N', { default: '12' }),
       seed: string('Seed of the generator.', 'S', { default: '42' }),
     },
-    run: ({ args }) => submitCommand(args),
+    description:
+      'Posts as a device does (multipart, HTTP Basic). --generate first seeds the domain and its users ' +
+      'in CouchDB when missing. Exit 0 when every form is acknowledged, 1 when some are refused.',
+    run: (input) => submitCommand(input),
   }),
   defineCommand({
     name: 'seed-demo',
@@ -260,7 +289,7 @@ export const commands: readonly CommandSpec[] = [
       users: string('How many mobile users.', 'N', { default: '12' }),
     },
     positionals: { max: 0 },
-    run: ({ args }) => seedDemoCommand(args),
+    run: (input) => seedDemoCommand(input),
   }),
   defineCommand({
     name: 'worker',
@@ -278,13 +307,13 @@ export const commands: readonly CommandSpec[] = [
         },
       ),
       'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
-      prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
-      exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
       // Off by default: several workers often share a machine; Kubernetes passes --port=9464.
       port: string('Port of /metrics (queue depths), /healthz and /readyz (0: none).', 'P', {
         default: '0',
       }),
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
+      prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
+      exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
     },
     positionals: { max: 0 },
     examples: ['tributary worker --queues exports --concurrency 4'],
@@ -349,7 +378,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'A form as JSON, its metadata and its case actions (no store touched).',
     usage: '<file.xml>',
     positionals: { min: 1, max: 1 },
-    run: ({ args }) => xformCommand(['parse', ...args]),
+    run: (input) => xformParseCommand(input),
   }),
   defineCommand({
     name: 'ucr expr',
@@ -365,7 +394,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr expr --expression pipelines/ucr/examples/expr.json --doc pipelines/ucr/examples/doc.json --typed',
     ],
-    run: ({ args }) => ucrCommand(['expr', ...args]),
+    run: (input) => ucrCommand('expr', input),
   }),
   defineCommand({
     name: 'ucr filter',
@@ -374,7 +403,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--filter F.json --doc D.json [--context C.json]',
     options: { filter: string('The filter (JSON).', 'F.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['filter', ...args]),
+    examples: [
+      'tributary ucr filter --filter pipelines/ucr/examples/filter.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('filter', input),
   }),
   defineCommand({
     name: 'ucr indicator',
@@ -383,7 +415,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--indicator I.json --doc D.json [--context C.json]',
     options: { indicator: string('The indicator (JSON).', 'I.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['indicator', ...args]),
+    examples: [
+      'tributary ucr indicator --indicator pipelines/ucr/examples/indicator.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('indicator', input),
   }),
   defineCommand({
     name: 'ucr eval',
@@ -399,7 +434,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl',
     ],
-    run: ({ args }) => ucrCommand(['eval', ...args]),
+    run: (input) => ucrCommand('eval', input),
   }),
   defineCommand({
     name: 'ucr check',
@@ -408,7 +443,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '<folder>',
     positionals: { min: 1, max: 1 },
     examples: ['tributary ucr check pipelines/ucr'],
-    run: ({ positionals }) => ucrCheckCommand(positionals),
+    run: ({ positionals, out, err }) => ucrCheckCommand(positionals, out, err),
   }),
   defineCommand({
     name: 'demo',
@@ -424,9 +459,9 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …).',
     usage: '',
     positionals: { max: 0 },
-    run: async () => {
+    run: async ({ out }) => {
       const results = await probeEndpoints(readEndpoints());
-      console.log(formatProbeTable(results));
+      out(formatProbeTable(results));
       return results.every((r) => r.ok) ? 0 : 1;
     },
   }),

@@ -5,10 +5,11 @@
  */
 import type { Registry } from '../../runtime/registry/index.js';
 import { runTestFiles } from '../testing/run-tests.js';
-import { parseOverrides } from './run.js';
+import { parseOverrides } from '../load-plans.js';
 
 export async function testCommand(paths: string[], sets: string[], registry: Registry): Promise<number> {
-  if (!parseOverrides(sets)) return 2;
+  // Bad syntax is a usage error (exit 2) before any file is read.
+  parseOverrides(sets);
   const summary = await runTestFiles(paths.length ? paths : ['pipelines'], { registry, set: sets });
   return summary.broken ? 2 : summary.failed ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../command.js';
 import { testCommand } from '../commands/test.js';
 import { registry } from '../registry.js';
 import { runTestFiles } from './run-tests.js';
@@ -147,7 +148,7 @@ describe('tributary test', () => {
     );
   });
 
-  it('exits 0 when every test passes, 1 on a failure, 2 for an unusable file or --set', async () => {
+  it('exits 0 when every test passes, 1 on a failure, 2 for an unusable file, and refuses a bad --set as a usage error', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
@@ -160,7 +161,8 @@ describe('tributary test', () => {
       expect(await testCommand(['pipelines/ucr/open-cases-by-owner.test.yaml'], [], registry)).toBe(0);
       expect(await testCommand([failing], [], registry)).toBe(1);
       expect(await testCommand(['no/such.test.yaml'], [], registry)).toBe(2);
-      expect(await testCommand(['pipelines/ucr'], ['no-equals-sign'], registry)).toBe(2);
+      // Bad --set syntax is a usage error: the command layer prints the usage and exits 2.
+      await expect(testCommand(['pipelines/ucr'], ['no-equals-sign'], registry)).rejects.toThrow(UsageError);
     } finally {
       log.mockRestore();
       error.mockRestore();

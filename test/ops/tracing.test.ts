@@ -120,7 +120,7 @@ sinks:
 `);
   const worker = writePipelineFile(`
 name: ${names.id}-worker
-source: { type: kafka, topics: [${forms}], partitions: 2, value: { format: avro, schemaOf: forms } }
+source: { type: kafka, topics: [${forms}], partitions: 2, value: { format: avro, schemaOf: forms }, createTopics: true }
 processors: [{ type: noop }]
 sinks:
   done: { type: noop }
