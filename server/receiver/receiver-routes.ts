@@ -29,6 +29,7 @@ import {
   checkFormIdParameter,
   checkSubmissionIdentifiers,
 } from './submission-identifiers.js';
+import { tracedRoute } from './traced-route.js';
 
 export interface ReceiverRoutesOptions {
   store: SubmissionStore;
@@ -38,8 +39,9 @@ export interface ReceiverRoutesOptions {
 }
 
 export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
-  const receive = (request: DomainRequest) =>
-    receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id'));
+  const receive = tracedRoute('receive form', (request: DomainRequest) =>
+    receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id')),
+  );
   const preflight = (request: DomainRequest) => answerPreflight(request, options);
   return {
     name: 'receiver',
