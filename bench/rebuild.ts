@@ -25,7 +25,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
-import { pinnedSubtypes } from '../connectors/ucr/ucr-backfill.js';
+import { pinnedSubtypes } from '../commcare/ucr/pinned-subtypes.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
 import { ucrViewName } from '../commcare/ucr/ucr-table-names.js';
 import { compileDataSource } from '../commcare/ucr/compile-data-source.js';
@@ -44,7 +44,7 @@ const pipelineFile =
   process.env.BENCH_INGEST_PIPELINE ?? join(root, 'pipelines', 'examples', 'ucr-to-postgres.yaml');
 const dataSourceFolder = process.env.BENCH_UCR_FOLDER ?? join(root, 'pipelines', 'ucr');
 const cli = join(root, 'dist', 'cli', 'main.js');
-/** The ucr-postgres sink's default `backfillChunkDocs`, which the baseline's pages match. */
+/** The ucr-catalog resource's default `backfillChunkDocs`, which the baseline's pages match. */
 const chunkDocs = 500;
 
 function sizes(quick: boolean) {
@@ -274,7 +274,7 @@ export async function rebuildScenario(options: {
           name,
           topics: { forms: topics[0]!, cases: topics[1]! },
           ucrConfigFolder: folder,
-          ucrSinkSettings: { buildStartDelayMs: 0 },
+          ucrCatalogSettings: { buildStartDelayMs: 0 },
         }),
       );
       const proc = spawn(process.execPath, [cli, 'run', file, '--port', '0'], {

@@ -8,7 +8,7 @@ import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import type { PipelinePlan } from '../runtime/config/index.js';
-import type { DeadLetter, DeadLetterWriter, Logger } from '../runtime/contract/index.js';
+import type { DeadLetter, DeadLetterWriter, Endpoints, Logger } from '../runtime/contract/index.js';
 import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
@@ -17,6 +17,8 @@ import { declaredTopics, ensureTopics } from './topics.js';
 export class PipelineHost {
   readonly resources = new ResourcePool();
   readonly metrics: PipelineMetrics;
+  /** Read once here (or given): every component of every pipeline gets these. */
+  readonly endpoints: Endpoints;
   private readonly runners: PipelineRunner[] = [];
   private readonly abort = new AbortController();
   private fatal: Error | undefined;
@@ -24,14 +26,15 @@ export class PipelineHost {
 
   constructor(
     private readonly logger: Logger,
-    options: { defaultMetrics?: boolean } = {},
+    options: { defaultMetrics?: boolean; endpoints?: Endpoints } = {},
   ) {
     this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    this.endpoints = options.endpoints ?? readEndpoints();
   }
 
   /** Ensures topics and the dead-letter table, then starts every pipeline. */
   async start(plans: PipelinePlan[]): Promise<void> {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const topics = plans.flatMap(declaredTopics);
     if (topics.length) {
       const admin = await (
@@ -61,6 +64,7 @@ export class PipelineHost {
           metrics: this.metrics,
           resources: this.resources,
           deadLetters: this.deadLetterWriterFor(plan, this.resources),
+          endpoints,
         },
         this.abort.signal,
       );
@@ -94,7 +98,7 @@ export class PipelineHost {
 
   /** Dead letters go to the pipeline's dead-letter topic (when it reads the log) and to the table. */
   deadLetterWriterFor(plan: PipelinePlan, resources: ResourcePool): DeadLetterWriter {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const onLog = plan.source.spec.topics !== undefined;
     return {
       write: async (letters: DeadLetter[]) => {

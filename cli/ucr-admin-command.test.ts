@@ -1,72 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatUcrStatus, rebuildCommand, type UcrStatus } from './ucr-admin-command.js';
+import { rebuildCommand } from './ucr-admin-command.js';
 
-const at = new Date(Date.UTC(2026, 10, 29, 9, 0, 0));
-
-const status: UcrStatus = {
-  tables: [
-    {
-      pipeline: 'ucr-to-postgres',
-      domain: 'demo',
-      tableId: 'visits',
-      view: 'demo_visits',
-      state: 'live',
-      physicalTable: 'demo_visits_a1b2c3d4',
-      definitionHash: 'a1b2c3d4e5',
-      rows: 1200,
-      createdAt: at,
-      builtAt: at,
-      swappedAt: at,
-      dropAfter: null,
-      error: null,
-    },
-    {
-      pipeline: 'ucr-to-postgres',
-      domain: 'demo',
-      tableId: 'visits',
-      view: 'demo_visits',
-      state: 'building',
-      physicalTable: 'demo_visits_0f0f0f0f',
-      definitionHash: '0f0f0f0f',
-      rows: null,
-      createdAt: at,
-      builtAt: null,
-      swappedAt: null,
-      dropAfter: null,
-      error: 'connection reset',
-    },
-  ],
-  configErrors: [
-    {
-      pipeline: 'ucr-to-postgres',
-      origin: 'file:bad.json',
-      domain: 'demo',
-      tableId: 'x y',
-      error: 'table_id "x y" is not allowed',
-      seenAt: at,
-    },
-  ],
-};
-
-describe('UCR status and rebuild command', () => {
-  it('prints each table of each data source with its state, rows, build times and error', () => {
-    const text = formatUcrStatus(status);
-    const lines = text.split('\n');
-    expect(lines[0]).toMatch(
-      /^UCR DATA SOURCE\s+PIPELINE\s+STATE\s+ROWS\s+TABLE\s+LAST BUILD\s+SWAPPED\s+ERROR$/,
-    );
-    expect(lines[1]).toMatch(
-      /^demo\/visits\s+ucr-to-postgres\s+live\s+1200\s+demo_visits_a1b2c3d4\s+2026-11-29T09:00:00Z\s+2026-11-29T09:00:00Z$/,
-    );
-    expect(lines[2]).toMatch(/building\s+-\s+demo_visits_0f0f0f0f\s+-\s+-\s+connection reset$/);
-    expect(text).toContain('file:bad.json');
-    expect(text).toContain('table_id "x y" is not allowed');
-  });
-
-  it('says so when there are no data sources', () => {
-    expect(formatUcrStatus({ tables: [], configErrors: [] })).toBe('UCR: no data sources.');
-  });
-
+describe('tributary rebuild', () => {
   it.each([
     [[]],
     [['pipeline.yaml']],

@@ -25,7 +25,11 @@ import { formatTable } from '../format.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
 import { loadPlans } from './run.js';
-import { formatUcrStatus, ucrStatus, type UcrStatus } from '../ucr-admin-command.js';
+import {
+  componentStatuses,
+  formatComponentStatuses,
+  type ComponentStatusAnswer,
+} from '../component-status.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await (
@@ -76,8 +80,8 @@ export interface PipelineStatus {
   deadLetters: { total: number; pending: number } | null;
   /** For sources that keep their own positions (the outbox); null when their store did not answer. */
   backlog?: SourceBacklog | null;
-  /** For pipelines with a `ucr-postgres` sink: their data sources' tables and unusable configurations. */
-  ucr?: UcrStatus;
+  /** What components with a status hook say (a catalog's tables and builds), by path in the file. */
+  components: Record<string, ComponentStatusAnswer>;
 }
 
 export async function pipelineStatus(
@@ -111,14 +115,11 @@ export async function pipelineStatus(
   const backlog = plan.source.spec.backlog
     ? await plan.source.spec.backlog(plan.source.config as never, resources).catch(() => null)
     : undefined;
-  const ucr = Object.values(plan.sinks).some((sink) => sink.type === 'ucr-postgres')
-    ? await ucrStatus(await postgresPool(resources, readEndpoints().DATABASE_URL))
-        .then((all) => ({
-          tables: all.tables.filter((t) => t.pipeline === plan.name),
-          configErrors: all.configErrors.filter((e) => e.pipeline === plan.name),
-        }))
-        .catch(() => undefined)
-    : undefined;
+  const components = await componentStatuses(plan, {
+    endpoints: readEndpoints(),
+    resources,
+    logger: createLogger({ level: 'warn' }),
+  });
   // The table lives in PostgreSQL; status still reports the log side without it.
   const deadLetters: PipelineStatus['deadLetters'] = await countDeadLetters(
     await postgresPool(resources, readEndpoints().DATABASE_URL),
@@ -138,7 +139,7 @@ export async function pipelineStatus(
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     deadLetters,
     ...(backlog !== undefined ? { backlog } : {}),
-    ...(ucr ? { ucr } : {}),
+    components,
   };
 }
 
@@ -170,7 +171,8 @@ export async function statusCommand(args: string[], registry: Registry): Promise
       console.log(
         `${s.pipeline}  group ${s.group}  ${s.state}  ${s.members.length} member(s)  lag ${s.lag}  dead letters ${dlq}`,
       );
-      if (s.ucr) console.log(formatUcrStatus(s.ucr).replace(/^/gm, '  '));
+      const components = formatComponentStatuses(s.components);
+      if (components) console.log(components.replace(/^/gm, '  '));
       if (s.backlog !== undefined) {
         const age = s.backlog?.oldestAgeSeconds;
         console.log(
@@ -331,7 +333,13 @@ async function replay(
   const metrics = new PipelineMetrics();
   const runner = await PipelineRunner.create(
     plan,
-    { logger, metrics, resources, deadLetters: host.deadLetterWriterFor(plan, resources) },
+    {
+      logger,
+      metrics,
+      resources,
+      deadLetters: host.deadLetterWriterFor(plan, resources),
+      endpoints: host.endpoints,
+    },
     new AbortController().signal,
   );
   const source = runner.sourceComponent;

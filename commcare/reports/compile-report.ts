@@ -29,7 +29,7 @@ import {
 import { compileReportExpression, type RowExpression } from './report-expression.js';
 import { resolveFilter, type ResolvedFilter } from './report-filters.js';
 import { compileReportTransform, localize, type ValueTransform } from './report-transform.js';
-import { quoteIdentifier } from './sql-identifier.js';
+import { quoteIdentifier } from '../sql/quote-identifier.js';
 import { SqlParams } from './sql-params.js';
 import { strftime, strftimeDirectives, unsupportedStrftimeDirective } from './strftime.js';
 import { parseSumWhenCondition, type SumWhenCondition } from './sum-when-condition.js';

@@ -7,6 +7,7 @@ import { loadPipelineText } from '../config/load-pipeline.js';
 import { defineProcessor, RetryableError } from '../contract/index.js';
 import { createRegistry } from '../registry/index.js';
 import { silentLogger } from '../telemetry/logger.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
 import { PipelineMetrics } from '../telemetry/metrics.js';
 import { MemoryDeadLetters } from './dead-letters.js';
 import { PipelineRunner } from './pipeline-runner.js';
@@ -56,7 +57,7 @@ async function run(yaml: string, stream: MemoryStream) {
   const metrics = new PipelineMetrics();
   const runner = await PipelineRunner.create(
     loaded.plan,
-    { logger: silentLogger, metrics, resources, deadLetters },
+    { logger: silentLogger, metrics, resources, deadLetters, endpoints: readEndpoints({}) },
     new AbortController().signal,
   );
   const fatal: Error[] = [];
