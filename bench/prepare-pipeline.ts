@@ -1,4 +1,5 @@
 import { parseDocument } from 'yaml';
+import { isObject } from '../runtime/contract/index.js';
 
 export interface PipelineRename {
   /** The pipeline's name this run; also its consumer group and dead-letter topic prefix. */
@@ -10,9 +11,6 @@ export interface PipelineRename {
   /** More settings for every `ucr-catalog` resource (e.g. `buildStartDelayMs: 0` for one worker). */
   ucrCatalogSettings?: Readonly<Record<string, unknown>>;
 }
-
-const isMap = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A shipped pipeline file made safe to run beside other runs: its own name and consumer group,
@@ -27,10 +25,10 @@ export function preparePipeline(text: string, rename: PipelineRename): string {
   );
   const document = parseDocument(withTopics);
   const pipeline: unknown = document.toJS();
-  if (!isMap(pipeline)) throw new Error('the pipeline file is not a mapping');
+  if (!isObject(pipeline)) throw new Error('the pipeline file is not a mapping');
   document.set('name', rename.name);
   const source = pipeline.source;
-  if (isMap(source) && source.type === 'kafka') {
+  if (isObject(source) && source.type === 'kafka') {
     document.setIn(['source', 'group'], rename.name);
     if (Array.isArray(source.topics))
       document.setIn(
@@ -40,11 +38,11 @@ export function preparePipeline(text: string, rename: PipelineRename): string {
         ),
       );
   }
-  if (isMap(pipeline.deadLetter) && typeof pipeline.deadLetter.topic === 'string')
+  if (isObject(pipeline.deadLetter) && typeof pipeline.deadLetter.topic === 'string')
     document.setIn(['deadLetter', 'topic'], `${rename.name}.dead-letter`);
-  if (rename.ucrConfigFolder && isMap(pipeline.resources))
+  if (rename.ucrConfigFolder && isObject(pipeline.resources))
     for (const [key, resource] of Object.entries(pipeline.resources)) {
-      if (!isMap(resource) || resource.type !== 'ucr-catalog') continue;
+      if (!isObject(resource) || resource.type !== 'ucr-catalog') continue;
       document.setIn(['resources', key, 'configFolder'], rename.ucrConfigFolder);
       document.setIn(['resources', key, 'configPollMs'], 0);
       for (const [setting, value] of Object.entries(rename.ucrCatalogSettings ?? {}))

@@ -112,14 +112,13 @@ export async function pipelineStatus(
       });
     }
   }
+  const context = { endpoints: readEndpoints(), resources, logger: createLogger({ level: 'warn' }) };
   const backlog = plan.source.spec.backlog
-    ? await plan.source.spec.backlog(plan.source.config as never, resources).catch(() => null)
+    ? await plan.source.spec
+        .backlog(plan.source.config as never, { ...context, pipeline: plan.name })
+        .catch(() => null)
     : undefined;
-  const components = await componentStatuses(plan, {
-    endpoints: readEndpoints(),
-    resources,
-    logger: createLogger({ level: 'warn' }),
-  });
+  const components = await componentStatuses(plan, context);
   // The table lives in PostgreSQL; status still reports the log side without it.
   const deadLetters: PipelineStatus['deadLetters'] = await countDeadLetters(
     await postgresPool(resources, readEndpoints().DATABASE_URL),

@@ -5,6 +5,7 @@
  * arithmetic only (see row-arithmetic.ts). Anything else is refused when the
  * configuration is read, with the path and the list of supported types, never at request time.
  */
+import { isObject } from '../../runtime/contract/index.js';
 import type { ReportConfigIssue } from './report-config-error.js';
 import { jsonPath } from './report-config-error.js';
 import { parseArithmetic } from './row-arithmetic.js';
@@ -17,9 +18,6 @@ type RowFilter = (row: ReportRowData) => boolean;
 const supportedExpressions = 'property_name, constant, conditional, evaluator (arithmetic only)';
 const supportedFilters = 'boolean_expression, and, or, not';
 const operators = ['eq', 'not_eq', 'in', 'lt', 'lte', 'gt', 'gte'] as const;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Python-like: numbers compare with numbers, strings with strings; anything else is not ordered.
 function compare(left: unknown, right: unknown): number | null {

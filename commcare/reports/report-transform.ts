@@ -4,6 +4,7 @@
  * `month_display` and `short_decimal_display`. Others (user and owner display, Ethiopian dates) need
  * lookups and are refused when the configuration is read.
  */
+import { isObject } from '../../runtime/contract/index.js';
 import { jsonPath, type ReportConfigIssue } from './report-config-error.js';
 import { valueText } from './value-text.js';
 import {
@@ -24,9 +25,6 @@ export function localize(
   if (text === undefined || typeof text === 'string') return text;
   return text[lang] ?? text.en ?? Object.values(text)[0];
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Compiles a transform; problems go to `issues` and the result is then the identity. */
 export function compileReportTransform(

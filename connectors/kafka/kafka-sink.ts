@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   defineSink,
   isRetryable,
@@ -63,7 +62,7 @@ value: { format: avro }`,
     }
     return new KafkaSink(
       { topic: config.topic, serde: await valueSerde(config.value, config.topic, ctx) },
-      await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       routes,
     );
   },

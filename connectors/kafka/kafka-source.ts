@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   BadRecordError,
   isRetryable,
@@ -62,7 +61,7 @@ value: { format: avro }`,
   create: async (config, ctx) =>
     new KafkaSource(
       config,
-      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       await valueSerde(config.value, config.topics[0]!, ctx),
       ctx,
     ),

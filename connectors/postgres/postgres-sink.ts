@@ -4,7 +4,6 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { IBaseProtocol, ITask } from 'pg-promise';
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   BadConfigError,
   defineSink,
@@ -14,7 +13,7 @@ import {
   type WriteResult,
 } from '../../runtime/contract/index.js';
 import { copyField, toJson } from './copy-field.js';
-import { pgp, postgresPool, type Database } from './postgres-pool.js';
+import { pgp, postgresConnectionFields, postgresPoolOf, type Database } from './postgres-pool.js';
 
 const identifier = z
   .string()
@@ -24,7 +23,7 @@ const identifier = z
   );
 
 const postgresSinkConfig = z.object({
-  url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
+  ...postgresConnectionFields,
   table: identifier.describe('Target table; a record routed with a `target` goes to that table instead.'),
   mode: z
     .enum(['document', 'columns'])
@@ -73,12 +72,6 @@ const postgresSinkConfig = z.object({
     .describe(
       'Document mode: create the table (key text, version bigint, doc jsonb, updated_at) if missing.',
     ),
-  poolSize: z
-    .number()
-    .int()
-    .positive()
-    .default(10)
-    .describe('Connections in the pool shared by this process for the same URL.'),
 });
 
 export type PostgresSinkConfig = z.output<typeof postgresSinkConfig>;
@@ -98,12 +91,7 @@ table: reports.cases
 mode: document
 key: [case_id]
 createTable: true`,
-  create: async (config, ctx) =>
-    new PostgresSink(
-      config,
-      await postgresPool(ctx.resources, config.url ?? readEndpoints().DATABASE_URL, config.poolSize),
-      ctx,
-    ),
+  create: async (config, ctx) => new PostgresSink(config, await postgresPoolOf(config, ctx), ctx),
 });
 
 interface Row {

@@ -172,7 +172,7 @@ export interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
   /** The consumer group (or equivalent) this source uses with this config. */
   group?(config: z.output<C>, pipeline: string): string;
   /** What the source has not delivered yet (for `status`), when it can tell without a consumer group. */
-  backlog?(config: z.output<C>, resources: Resources): Promise<SourceBacklog>;
+  backlog?(config: z.output<C>, context: StatusContext): Promise<SourceBacklog>;
   /**
    * What an operator should see about this component (`tributary status`): tables it keeps,
    * builds in progress, configurations it refused. Rejects when its store cannot be reached.

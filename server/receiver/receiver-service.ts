@@ -9,6 +9,7 @@ import type { Endpoints } from '../../connectors/endpoints.js';
 import { ensureOutboxTable } from '../../connectors/outbox/outbox-table.js';
 import { pgp, type Database } from '../../connectors/postgres/postgres-pool.js';
 import { FilesystemBlobStore, S3BlobStore, type BlobStore } from '../../connectors/blob/blob-store.js';
+import { s3Location } from '../../connectors/blob/s3-client.js';
 import { ensurePrimaryStore } from '../../connectors/postgres/primary-store.js';
 import { CredentialCache } from '../auth/submission-auth.js';
 import { createReceiverServer, type RequestHandler } from './submission-receiver.js';
@@ -54,13 +55,7 @@ export async function startReceiverService(options: ReceiverServiceOptions): Pro
   await ensureOutboxTable(db, options.outboxTable);
   const blobs: BlobStore =
     options.blobs === 's3'
-      ? new S3BlobStore({
-          endpoint: endpoints.S3_ENDPOINT,
-          region: endpoints.S3_REGION,
-          accessKey: endpoints.S3_ACCESS_KEY,
-          secretKey: endpoints.S3_SECRET_KEY,
-          bucket: endpoints.S3_BUCKET,
-        })
+      ? new S3BlobStore(s3Location(endpoints))
       : new FilesystemBlobStore(options.blobs.folder);
   // Redis only caches the directory: fail fast rather than queue while it is down.
   const redis = new Redis(endpoints.REDIS_URL, {
