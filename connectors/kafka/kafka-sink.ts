@@ -43,6 +43,9 @@ const kafkaSinkConfig = z.object({
 export const kafkaSink = defineSink({
   name: 'kafka',
   summary: 'Produces records to a topic (key = record key), acknowledged by all in-sync replicas.',
+  description:
+    'A record routed with `op: delete` or a null value becomes a tombstone. The record version (routing.version) ' +
+    'travels in the `tributary.version` header, so readers of the topic can keep the newest version of each key.',
   config: kafkaSinkConfig,
   example: `type: kafka
 topic: cases
@@ -67,6 +70,15 @@ value: { format: avro }`,
     );
   },
 });
+
+/**
+ * The record's headers, with its version as `tributary.version` when it has one: a log cannot
+ * refuse an older version, so it carries the version for its readers to keep the newest.
+ */
+function withVersion(record: SinkRecord): Record<string, string> {
+  const version = record.routing?.version;
+  return version === undefined ? record.headers : { ...record.headers, 'tributary.version': String(version) };
+}
 
 export class KafkaSink implements Sink {
   constructor(
@@ -94,7 +106,7 @@ export class KafkaSink implements Sink {
           const message: ProducedMessage = {
             key: record.key,
             value: deleted ? null : await route.serde.encode(record.value),
-            headers: record.headers,
+            headers: withVersion(record),
           };
           const topic = route.topic;
           const list = byTopic.get(topic) ?? [];
