@@ -45,7 +45,7 @@ export interface SinkHarness {
    * A sink whose store is unreachable (a private server stopped, or a simulated outage), and a way
    * to bring the store back.
    */
-  unreachable(): Promise<{ under: SinkUnderTest; restore(): Promise<void> }>;
+  unreachable(): Promise<{ under: SinkUnderTest; restore: () => Promise<void> }>;
   /**
    * False for a sink that forgets a deleted key's version (it removes the row), so an older upsert
    * replayed on its own after the delete writes the key again; the suite then checks only that
