@@ -4,11 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { startReceiverService } from '../../server/receiver/receiver-service.js';
-import type { RequestHandler } from '../../server/receiver/submission-receiver.js';
-import type { Database } from '../../connectors/postgres/postgres-pool.js';
-import { createReportService } from '../../server/reports/index.js';
-import type { Logger } from '../../runtime/contract/index.js';
+import { receiverModule, reportsModule, startServer } from '../../server/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -61,16 +57,20 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
 
   const logger = createLogger();
   const host = new PipelineHost(logger);
-  const receiver = await startReceiverService({
+  const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
     port,
     host: values.host,
     blobs: values.blobs === 's3' ? 's3' : { folder: values.blobs },
-    maxBodyBytes,
-    handlers: (db) => [reportHandler(db, logger)],
-    outboxTable: values['outbox-table'],
-    outboxChannel: values['outbox-channel'],
+    modules: [
+      receiverModule({
+        maxBodyBytes,
+        outboxTable: values['outbox-table'],
+        outboxChannel: values['outbox-channel'],
+      }),
+      reportsModule(),
+    ],
   });
   const telemetry =
     plans.length && metricsPort
@@ -102,15 +102,4 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   await host.stop();
   telemetry?.close();
   return exitCode;
-}
-
-/** The UCR reports of pipelines/ucr/reports, served beside the receiver to users of their domain. */
-export function reportHandler(db: Database, logger: Logger): RequestHandler {
-  const reports = createReportService({ db, logger });
-  reports
-    .load()
-    .catch((error: unknown) =>
-      logger.error({ err: (error as Error).message }, 'Some report configurations are invalid.'),
-    );
-  return (req, res) => reports.handleReportRequest(req, res);
 }

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { verifyPassword } from './password-hash.js';
 import type { MobileUser, UserDirectory } from '../../connectors/couchdb/user-directory.js';
 
-export type AuthOutcome = { ok: true; user: MobileUser } | { ok: false; status: 401 | 403; message: string };
+export type AuthOutcome =
+  | { ok: true; user: MobileUser; method: 'basic' | 'apikey' }
+  | { ok: false; status: 401 | 403; message: string };
 
 /**
  * scrypt costs tens of milliseconds of CPU by design; a device sends the same credentials with
@@ -91,5 +93,5 @@ export async function authenticate(
   if (user.domain !== domain) {
     return { ok: false, status: 403, message: `User ${user.username} may not submit to domain ${domain}.` };
   }
-  return { ok: true, user };
+  return { ok: true, user, method: credentials.kind };
 }

@@ -18,12 +18,22 @@ beforeAll(async () => {
   receiver = await startTestReceiver(names, {
     maxBodyBytes: 64 * 1024,
     // Stands for the reports: an endpoint under /a/<domain>/ mounted beside the receiver.
-    handlers: [
-      (req, res) => {
-        if (!req.url?.endsWith('/hello')) return Promise.resolve(false);
-        res.end('hello');
-        return Promise.resolve(true);
-      },
+    modules: [
+      () => ({
+        name: 'hello',
+        routes: [
+          {
+            method: 'GET',
+            path: '/a/:domain/hello',
+            access: 'domain-user',
+            summary: 'Says hello to a user of the domain.',
+            handle: ({ res }) => {
+              res.end('hello');
+              return Promise.resolve();
+            },
+          },
+        ],
+      }),
     ],
   });
   // A second domain, for users and cases that belong elsewhere.
@@ -223,7 +233,7 @@ describe('the OpenRosa receiver', () => {
       RegExp,
     ][] = [
       ['malformed XML', () => ({ body: '<data xmlns="x">\n  <a></b>\n</data>' }), 400, /line 2, column \d+/],
-      ['no meta/instanceID', () => ({ body: '<data xmlns="x"><a>1</a></data>' }), 422, /instanceID/],
+      ['a form without xmlns', () => ({ body: '<data><a>1</a></data>' }), 422, /xmlns/],
       [
         'an unknown domain',
         () => ({ path: '/a/no-such-domain-here/receiver', body: update(randomUUID(), 'x', '<a>1</a>') }),

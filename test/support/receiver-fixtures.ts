@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { demoUsers, type DemoUser } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { startReceiverService, type ReceiverService } from '../../server/receiver/receiver-service.js';
-import type { RequestHandler } from '../../server/receiver/submission-receiver.js';
+import { receiverModule, startServer, type RouteModuleFactory } from '../../server/index.js';
+import type { BlobStore } from '../../connectors/blob/blob-store.js';
+import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import type { TestNames } from './resources.js';
 
 export interface TestReceiver {
-  service: ReceiverService;
+  service: { url: string; db: Database; blobs: BlobStore; close(): Promise<void> };
   domain: string;
   users: DemoUser[];
   outboxTable: string;
@@ -29,7 +30,8 @@ export async function startTestReceiver(
     blobs?: 's3' | 'folder';
     maxBodyBytes?: number;
     users?: number;
-    handlers?: RequestHandler[];
+    /** Other route modules served beside the receiver. */
+    modules?: RouteModuleFactory[];
   } = {},
 ): Promise<TestReceiver> {
   const domain = names.id.replace(/_/g, '-');
@@ -38,17 +40,23 @@ export async function startTestReceiver(
   const blobDir = mkdtempSync(join(tmpdir(), 'tributary-blobs-'));
   const outboxTable = `${names.pgSchema()}.outbox`;
   const outboxChannel = `${names.id}_outbox`;
-  const service = await startReceiverService({
+  const server = await startServer({
     endpoints: readEndpoints(),
     logger: createLogger({ level: process.env.TRIBUTARY_TEST_LOG ?? 'silent' }),
     port: 0,
     host: '127.0.0.1',
     blobs: options.blobs === 's3' ? 's3' : { folder: blobDir },
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    outboxTable,
-    outboxChannel,
-    ...(options.handlers ? { handlers: () => options.handlers! } : {}),
+    modules: [
+      receiverModule({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, outboxTable, outboxChannel }),
+      ...(options.modules ?? []),
+    ],
   });
+  const service = {
+    url: server.url,
+    db: server.services.db,
+    blobs: server.services.blobs,
+    close: () => server.close(),
+  };
   return {
     service,
     domain,

@@ -11,7 +11,7 @@ import { postGenerated } from '../../cli/commands/submit.js';
 import { registry } from '../../cli/registry.js';
 import { SubmissionClient } from '../../cli/submission-client.js';
 import { primaryStoreTables as T } from '../../connectors/postgres/primary-store.js';
-import { createReportService } from '../../server/reports/index.js';
+import { createReportService, reportRoutes } from '../../server/reports/index.js';
 import type { PipelineHost } from '../../cli/pipeline-host.js';
 import {
   caseEventToDoc,
@@ -43,7 +43,7 @@ function copyConfigs(from: string, to: string, domain: string): void {
 beforeAll(async () => {
   receiver = await startTestReceiver(names, {
     users: 6,
-    handlers: [(req, res) => reports.handleReportRequest(req, res)],
+    modules: [() => reportRoutes(reports)],
   });
   copyConfigs(join(repoRoot, 'pipelines/ucr'), configDir, receiver.domain);
   copyConfigs(join(repoRoot, 'pipelines/ucr/reports'), join(configDir, 'reports'), receiver.domain);

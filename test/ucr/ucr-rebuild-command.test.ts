@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rebuildCommand, ucrStatus } from '../../cli/ucr-admin-command.js';
+import { rebuildCommand, ucrStatus } from '../../cli/commands/rebuild.js';
 import { ucrQualified, ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';

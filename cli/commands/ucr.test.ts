@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ucrCommand } from './ucr-command.js';
+import { ucrCommand } from './ucr.js';
 
 let dir: string;
 

@@ -5,29 +5,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Admin } from '../connectors/kafka/kafka-client.js';
-import { defaultKafkaLibrary, kafkaClient } from '../connectors/kafka/kafka-resources.js';
-import { startReceiverService } from '../server/receiver/receiver-service.js';
-import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
-import { readEndpoints } from '../connectors/endpoints.js';
-import { postgresPool } from '../connectors/postgres/postgres-pool.js';
-import { loadPipelineFile } from '../runtime/config/index.js';
-import { ResourcePool } from '../runtime/engine/resources.js';
-import { createLogger } from '../runtime/telemetry/logger.js';
-import { loadSchemaCatalog } from '../schemas/schema-catalog.js';
-import { registerSchemas } from '../schemas/tools/schema-register.js';
-import { reportHandler } from './commands/serve.js';
-import { postGenerated } from './commands/submit.js';
-import { demoUsers } from './demo-application.js';
-import { seedDirectory } from './demo-directory.js';
-import { SubmissionClient } from './submission-client.js';
-import { formatProbeTable, formatTable } from './format.js';
-import { PipelineHost } from './pipeline-host.js';
-import { probeEndpoints } from './probe-endpoints.js';
-import { registry } from './registry.js';
+import type { Admin } from '../../connectors/kafka/kafka-client.js';
+import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
+import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
+import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
+import { loadPipelineFile } from '../../runtime/config/index.js';
+import { ResourcePool } from '../../runtime/engine/resources.js';
+import { createLogger } from '../../runtime/telemetry/logger.js';
+import { loadSchemaCatalog } from '../../schemas/schema-catalog.js';
+import { registerSchemas } from '../../schemas/tools/schema-register.js';
+import { postGenerated } from './submit.js';
+import { demoUsers } from '../demo-application.js';
+import { seedDirectory } from '../demo-directory.js';
+import { SubmissionClient } from '../submission-client.js';
+import { formatProbeTable, formatTable } from '../format.js';
+import { PipelineHost } from '../pipeline-host.js';
+import { probeEndpoints } from '../probe-endpoints.js';
+import { registry } from '../registry.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from '../repo-root.js';
 const demoPipelines = [
   'pipelines/examples/submissions-to-kafka.yaml',
   'pipelines/examples/couchdb-to-kafka.yaml',
@@ -92,14 +90,13 @@ export async function demo(): Promise<number> {
 
   const admin = await (await kafkaClient(resources, defaultKafkaLibrary, brokers)).admin();
   const before = await topicEnds(admin, demoTopics).catch(() => new Map<string, bigint>());
-  const receiver = await startReceiverService({
+  const receiver = await startServer({
     endpoints,
     logger,
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    maxBodyBytes: 50 * 1024 * 1024,
-    handlers: (db) => [reportHandler(db, logger)],
+    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule()],
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SchemaRegistryApi } from '../schemas/tools/schema-register.js';
-import { changeEvent, schemaTestFolder, type SchemaTestFolder } from '../schemas/tools/schema-test-folder.js';
-import { schemasCommand } from './schemas-command.js';
+import type { SchemaRegistryApi } from '../../schemas/tools/schema-register.js';
+import {
+  changeEvent,
+  schemaTestFolder,
+  type SchemaTestFolder,
+} from '../../schemas/tools/schema-test-folder.js';
+import { schemasCommand } from './schemas.js';
 
 const text = { name: 'text', type: 'string', doc: 'The text.' };
 const topics = 'topics:\n  notes:\n    schema: note\n';

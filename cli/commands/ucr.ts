@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { UcrLookups, UcrRow, UcrStoredValue } from '../commcare/ucr/contract.js';
+import type { UcrLookups, UcrRow, UcrStoredValue } from '../../commcare/ucr/contract.js';
 import {
   compileDataSource,
   compileExpression,
@@ -15,8 +15,8 @@ import {
   toTypedJsonText,
   UcrConfigError,
   type StandaloneEvalOptions,
-} from '../commcare/ucr/index.js';
-import { pyStr } from '../commcare/ucr/values/py-str.js';
+} from '../../commcare/ucr/index.js';
+import { pyStr } from '../../commcare/ucr/values/py-str.js';
 
 export const ucrUsage = `Usage:
   tributary ucr expr --expression E.json --doc D.json [--context C.json] [--typed]

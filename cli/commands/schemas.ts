@@ -3,18 +3,18 @@
  * registered in the schema registry, and turned into TypeScript types.
  */
 import { parseArgs } from 'node:util';
-import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
-import { EndpointConfigError, readEndpoints } from '../connectors/endpoints.js';
+import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
+import { EndpointConfigError, readEndpoints } from '../../connectors/endpoints.js';
 import {
   displayPath,
   formatProblem,
   loadSchemaCatalog,
   SchemaCatalogError,
   type SchemaCatalog,
-} from '../schemas/schema-catalog.js';
-import { checkSchemas } from '../schemas/tools/schema-check.js';
-import { registerSchemas, type SchemaRegistryApi } from '../schemas/tools/schema-register.js';
-import { findStaleTypes, generatedDir, writeTypes } from '../schemas/tools/schema-types.js';
+} from '../../schemas/schema-catalog.js';
+import { checkSchemas } from '../../schemas/tools/schema-check.js';
+import { registerSchemas, type SchemaRegistryApi } from '../../schemas/tools/schema-register.js';
+import { findStaleTypes, generatedDir, writeTypes } from '../../schemas/tools/schema-types.js';
 
 export const schemasUsage = `Usage: tributary schemas <command> [options]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rebuildCommand } from './ucr-admin-command.js';
+import { rebuildCommand } from './rebuild.js';
 
 describe('tributary rebuild', () => {
   it.each([

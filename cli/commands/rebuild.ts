@@ -4,18 +4,18 @@
  * (`tributary status` asks the ucr-catalog resource's spec for the tables and their states.)
  */
 import { parseArgs } from 'node:util';
-import { UcrCatalogResource } from '../connectors/ucr/ucr-catalog-resource.js';
-import { ucrPostgresCatalogType } from '../connectors/ucr/ucr-postgres-catalog.js';
-import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
-import { ResourcePool } from '../runtime/engine/resources.js';
-import type { Registry } from '../runtime/registry/index.js';
-import { createLogger } from '../runtime/telemetry/logger.js';
-import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
-import { loadPlans } from './commands/run.js';
-import { PipelineHost } from './pipeline-host.js';
-import { registry as defaultRegistry } from './registry.js';
+import { UcrCatalogResource } from '../../connectors/ucr/ucr-catalog-resource.js';
+import { ucrPostgresCatalogType } from '../../connectors/ucr/ucr-postgres-catalog.js';
+import { PipelineRunner } from '../../runtime/engine/pipeline-runner.js';
+import { ResourcePool } from '../../runtime/engine/resources.js';
+import type { Registry } from '../../runtime/registry/index.js';
+import { createLogger } from '../../runtime/telemetry/logger.js';
+import { PipelineMetrics } from '../../runtime/telemetry/metrics.js';
+import { loadPlans } from './run.js';
+import { PipelineHost } from '../pipeline-host.js';
+import { registry as defaultRegistry } from '../registry.js';
 
-export { ucrStatus, type UcrStatus, type UcrTableStatus } from '../connectors/ucr/ucr-status.js';
+export { ucrStatus, type UcrStatus, type UcrTableStatus } from '../../connectors/ucr/ucr-status.js';
 
 export const rebuildUsage = `Usage: tributary rebuild <pipeline file> <domain>/<table_id>
 

@@ -1,0 +1,300 @@
+// Every command of `tributary`, declared through the command layer (cli/command.ts), in the order
+// `tributary --help` lists them. Adding a command is one module here and one line in this array.
+import { defineCommand, type CommandSpec, type OptionSpec } from '../command.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
+import { formatProbeTable } from '../format.js';
+import { probeEndpoints } from '../probe-endpoints.js';
+import { demo } from './demo.js';
+import { docsCommand } from './docs.js';
+import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './ops.js';
+import { rebuildCommand } from './rebuild.js';
+import { runCommand } from './run.js';
+import { schemasCommand } from './schemas.js';
+import { serveCommand } from './serve.js';
+import { seedDemoCommand, submitCommand } from './submit.js';
+import { ucrCommand } from './ucr.js';
+import { ucrCheckCommand } from './ucr-check.js';
+import { validateCommand } from './validate.js';
+import { xformCommand } from './xform.js';
+
+const string = (description: string, valueName = 'VALUE', extra: Partial<OptionSpec> = {}): OptionSpec => ({
+  type: 'string',
+  valueName,
+  description,
+  ...extra,
+});
+const flag = (description: string): OptionSpec => ({ type: 'boolean', description });
+
+const PIPELINES = 'Pipelines';
+const SCHEMAS = 'Schemas';
+const SUBMISSIONS = 'Submissions and the server';
+const UCR = 'UCR (no server needed)';
+const ENVIRONMENT = 'Environment';
+
+const ucrFiles = {
+  doc: string('A CommCare document (JSON).', 'D.json'),
+  context: string('root_doc, base_iteration_number and related_docs (id → document) for lookups.', 'C.json'),
+};
+
+export const commands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'run',
+    group: PIPELINES,
+    summary: 'Run pipelines until SIGTERM/SIGINT, then drain, commit and leave the group.',
+    usage: '<pipeline files…> [--workers N] [--port P]',
+    options: {
+      workers: string('Worker processes of the same pipelines (one consumer group).', 'N', { default: '1' }),
+      port: string('Port of /metrics, /healthz and /readyz (0: none).', 'P', {
+        default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
+      }),
+      host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
+    },
+    positionals: { min: 1 },
+    examples: ['tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2'],
+    run: ({ args, registry }) => runCommand(args, registry),
+  }),
+  defineCommand({
+    name: 'validate',
+    group: PIPELINES,
+    summary: 'Check pipeline files without connecting to anything (file:line:col path: message).',
+    usage: '<files or folders…>',
+    positionals: { min: 1 },
+    examples: ['tributary validate pipelines/'],
+    run: ({ positionals, registry }) => validateCommand(positionals, registry),
+  }),
+  defineCommand({
+    name: 'docs',
+    group: PIPELINES,
+    summary: 'The component reference (markdown), or the pipeline JSON Schema with --schema.',
+    usage: '[--schema]',
+    options: { schema: flag('Print the JSON Schema of pipeline files instead.') },
+    positionals: { max: 0 },
+    run: ({ args, registry }) => docsCommand(args, registry),
+  }),
+  defineCommand({
+    name: 'topics ensure',
+    group: PIPELINES,
+    summary: 'Create the topics pipelines declare (and their dead-letter topics); check existing ones.',
+    usage: '<pipeline files…>',
+    positionals: { min: 1 },
+    run: ({ positionals, registry }) => topicsCommand(['ensure', ...positionals], registry),
+  }),
+  defineCommand({
+    name: 'status',
+    group: PIPELINES,
+    summary: 'Group state, members, per-partition offsets and lag, dead letters, backlogs, views.',
+    usage: '<pipeline files…> [--json]',
+    options: { json: flag('Print the status as JSON.') },
+    positionals: { min: 1 },
+    run: ({ args, registry }) => statusCommand(args, registry),
+  }),
+  defineCommand({
+    name: 'rebuild',
+    group: PIPELINES,
+    summary: 'Rebuild a UCR data source beside its live table, then swap the view.',
+    usage: '<pipeline file> <domain>/<table_id>',
+    positionals: { min: 2, max: 2 },
+    run: ({ positionals }) => rebuildCommand(positionals),
+  }),
+  defineCommand({
+    name: 'rewind',
+    group: PIPELINES,
+    summary: "Move a stopped pipeline's committed offsets.",
+    usage: '<pipeline file> --to earliest|latest|<ISO time>',
+    options: { to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE') },
+    positionals: { min: 1, max: 1 },
+    run: ({ args, registry }) => rewindCommand(args, registry),
+  }),
+  defineCommand({
+    name: 'dlq list',
+    group: PIPELINES,
+    summary: 'Dead letters with their stage and reason.',
+    usage: '[--pipeline P] [--since ISO] [--json]',
+    options: {
+      pipeline: string('Only this pipeline.', 'NAME'),
+      since: string('Only dead letters since this time.', 'ISO'),
+      limit: string('At most this many.', 'N', { default: '100' }),
+      json: flag('Print them as JSON.'),
+    },
+    positionals: { max: 0 },
+    run: ({ args, registry }) => dlqCommand(['list', ...args], registry),
+  }),
+  defineCommand({
+    name: 'dlq replay',
+    group: PIPELINES,
+    summary: "Run dead letters again through the pipeline's stages and sinks.",
+    usage: '<pipeline file> [--ids 1,2]',
+    options: { ids: string('Only these dead letters (comma-separated ids).', 'IDS') },
+    positionals: { min: 1, max: 1 },
+    run: ({ args, registry }) => dlqCommand(['replay', ...args], registry),
+  }),
+  ...(['check', 'register', 'types'] as const).map((sub) =>
+    defineCommand({
+      name: `schemas ${sub}`,
+      group: SCHEMAS,
+      summary: {
+        check: 'Every schema parses; each version reads the earlier ones as its topic demands (offline).',
+        register: "Register each topic's latest schema under <topic>-value (--dry-run: only report).",
+        types: 'Generate TypeScript types into schemas/generated/ (--check: only report staleness).',
+      }[sub],
+      usage: { check: '[--dir D]', register: '[--dry-run] [--prefix P] [--topic T…]', types: '[--check]' }[
+        sub
+      ],
+      options: {
+        dir: string('The schemas folder (default: the one shipped with Tributary).', 'PATH'),
+        ...(sub === 'register'
+          ? {
+              prefix: string('Prepended to every topic name (e.g. staging.).', 'TEXT'),
+              topic: string('Only this topic (repeatable).', 'NAME', { multiple: true }),
+              'dry-run': flag('Only report what would change.'),
+            }
+          : {}),
+        ...(sub === 'types' ? { check: flag('Only report whether the committed types are stale.') } : {}),
+      },
+      positionals: { max: 0 },
+      run: ({ args }) => schemasCommand([sub, ...args]),
+    }),
+  ),
+  defineCommand({
+    name: 'serve',
+    group: SUBMISSIONS,
+    summary: 'The HTTP server: the OpenRosa receiver, reports (+ pipelines in the same process).',
+    usage: '[pipeline files…] [--port 8000] [--blobs s3|<folder>]',
+    options: {
+      port: string('Port of the server.', 'PORT', { default: process.env.TRIBUTARY_RECEIVER_PORT ?? '8000' }),
+      host: string('Address the server binds.', 'HOST', { default: '127.0.0.1' }),
+      blobs: string('`s3` for the S3-API server, or a folder.', 'WHERE', { default: '.tributary/blobs' }),
+      'max-body-mb': string('Largest submission accepted.', 'MB', { default: '50' }),
+      'metrics-port': string('Port of /metrics, /healthz and /readyz of the pipelines given.', 'PORT', {
+        default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
+      }),
+      'outbox-table': string('The outbox table submissions write.', 'TABLE', {
+        default: process.env.OUTBOX_TABLE ?? 'tributary_outbox',
+      }),
+      'outbox-channel': string('The NOTIFY channel of the outbox.', 'CHANNEL', {
+        default: process.env.OUTBOX_CHANNEL ?? 'tributary_outbox',
+      }),
+    },
+    examples: ['tributary serve pipelines/examples/submissions-to-kafka.yaml --blobs s3'],
+    run: ({ args, registry }) => serveCommand(args, registry),
+  }),
+  defineCommand({
+    name: 'submit',
+    group: SUBMISSIONS,
+    summary: 'Post XForms to a receiver as a device does, or --generate N forms of the demo app.',
+    usage: '<files.xml…> --user U --password P | --generate N [--rate R]',
+    options: {
+      url: string('The receiver.', 'URL', {
+        default: process.env.TRIBUTARY_RECEIVER_URL ?? 'http://127.0.0.1:8000',
+      }),
+      domain: string('The domain to submit to.', 'DOMAIN', { default: 'demo' }),
+      user: string('Username (HTTP Basic).', 'U'),
+      password: string('Password (HTTP Basic).', 'P'),
+      generate: string('Generate and post N forms of the built-in demo application.', 'N'),
+      rate: string('Forms per second (generated runs).', 'R'),
+      concurrency: string('Requests in flight.', 'C', { default: '8' }),
+      users: string('Demo users to submit as (generated runs).', 'N', { default: '12' }),
+      seed: string('Seed of the generator.', 'S', { default: '42' }),
+    },
+    run: ({ args }) => submitCommand(args),
+  }),
+  defineCommand({
+    name: 'seed-demo',
+    group: SUBMISSIONS,
+    summary: 'The demo domain, users, groups, locations and application in CouchDB.',
+    usage: '[--domain demo] [--users 12]',
+    options: {
+      domain: string('The domain.', 'DOMAIN', { default: 'demo' }),
+      users: string('How many mobile users.', 'N', { default: '12' }),
+    },
+    positionals: { max: 0 },
+    run: ({ args }) => seedDemoCommand(args),
+  }),
+  defineCommand({
+    name: 'xform parse',
+    group: SUBMISSIONS,
+    summary: 'A form as JSON, its metadata and its case actions (no store touched).',
+    usage: '<file.xml>',
+    positionals: { min: 1, max: 1 },
+    run: ({ args }) => xformCommand(['parse', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr expr',
+    group: UCR,
+    summary: "An expression's value.",
+    usage: '--expression E.json --doc D.json [--context C.json] [--typed]',
+    options: {
+      expression: string('The expression (JSON).', 'E.json'),
+      ...ucrFiles,
+      typed: flag('Print {"type": kind, "value": json}.'),
+    },
+    positionals: { max: 0 },
+    examples: [
+      'tributary ucr expr --expression pipelines/ucr/examples/expr.json --doc pipelines/ucr/examples/doc.json --typed',
+    ],
+    run: ({ args }) => ucrCommand(['expr', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr filter',
+    group: UCR,
+    summary: 'A filter on a document: true or false.',
+    usage: '--filter F.json --doc D.json [--context C.json]',
+    options: { filter: string('The filter (JSON).', 'F.json'), ...ucrFiles },
+    positionals: { max: 0 },
+    run: ({ args }) => ucrCommand(['filter', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr indicator',
+    group: UCR,
+    summary: "An indicator's columns and values.",
+    usage: '--indicator I.json --doc D.json [--context C.json]',
+    options: { indicator: string('The indicator (JSON).', 'I.json'), ...ucrFiles },
+    positionals: { max: 0 },
+    run: ({ args }) => ucrCommand(['indicator', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr eval',
+    group: UCR,
+    summary: "A data source's rows for documents, as JSON lines.",
+    usage: '--config DS.json --docs DOCS.json|.jsonl [--context C.json]',
+    options: {
+      config: string('The data source configuration.', 'DS.json'),
+      docs: string('The documents, a JSON array or JSON lines, in order.', 'DOCS'),
+      context: ucrFiles.context,
+    },
+    positionals: { max: 0 },
+    examples: [
+      'tributary ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl',
+    ],
+    run: ({ args }) => ucrCommand(['eval', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr check',
+    group: UCR,
+    summary: 'Check that every data source and report of a folder exported from CommCare is supported.',
+    usage: '<folder>',
+    positionals: { min: 1, max: 1 },
+    examples: ['tributary ucr check pipelines/ucr'],
+    run: ({ positionals }) => ucrCheckCommand(positionals),
+  }),
+  defineCommand({
+    name: 'demo',
+    group: ENVIRONMENT,
+    summary: 'Bring the local stack up and run the main job end to end.',
+    usage: '',
+    positionals: { max: 0 },
+    run: () => demo(),
+  }),
+  defineCommand({
+    name: 'check',
+    group: ENVIRONMENT,
+    summary: 'Probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …).',
+    usage: '',
+    positionals: { max: 0 },
+    run: async () => {
+      const results = await probeEndpoints(readEndpoints());
+      console.log(formatProbeTable(results));
+      return results.every((r) => r.ok) ? 0 : 1;
+    },
+  }),
+];
