@@ -432,7 +432,9 @@ export class ViewLifecycle<D extends ViewDefinition> {
       try {
         await sleep(this.options.buildStartDelayMs);
         const started = Date.now();
-        const job = this.job(physical, view.definition, 'build', view.row.progress ?? undefined, 'building');
+        // Where the last holder of the lock got to (this process's snapshot of the row may be older).
+        const [current] = await this.catalog.named(this.options.db, physical);
+        const job = this.job(physical, view.definition, 'build', current?.progress ?? undefined, 'building');
         const documents = await this.options.builder.build(job);
         if (await job.cancelled()) return;
         await this.swap(view.row);

@@ -159,7 +159,8 @@ export class PipelineRunner {
     let deadLetters = 0;
     const deps: RunnerDependencies = {
       ...this.deps,
-      logger: this.deps.logger.child({ run: options.label }),
+      // A build's start, lanes and stop are the resource's to report: the run's own lines go to debug.
+      logger: quieter(this.deps.logger.child({ run: options.label })),
       deadLetters: {
         write: async (letters) => {
           await this.deps.deadLetters.write(letters);
@@ -542,4 +543,9 @@ function componentContext(
     resource: (type, name) => declared().get(type, name),
     delivery: plan.delivery,
   };
+}
+
+/** The same logger with info lines at debug level. */
+function quieter(logger: Logger): Logger {
+  return { ...logger, info: logger.debug.bind(logger), child: (fields) => quieter(logger.child(fields)) };
 }
