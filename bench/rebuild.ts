@@ -3,8 +3,9 @@
  * change events (20,000 with `--quick`) are written to the primary store's tables
  * (`tributary_store.forms` / `.cases`) under a domain of the run's own, then the UCR pipeline
  * (`pipelines/examples/ucr-to-postgres.yaml`, run by the CLI with one worker, topics of its own and
- * left empty) is started with the shipped data sources retargeted to that domain: the
- * `ucr-postgres` sink builds each new table by backfilling it from the primary store. The build is
+ * left empty) is started with the shipped data sources retargeted to that domain: its `ucr-catalog`
+ * resource builds each new table by running the pipeline's `ucr` stage and `ucr-postgres` sink over
+ * the primary store (a bounded source through the engine). The build is
  * timed by the catalog (`tributary_ucr.data_sources`: from the first table's `created_at` to the
  * last one's `built_at`, `buildStartDelayMs: 0`).
  *
@@ -350,7 +351,7 @@ export async function rebuildScenario(options: {
         rows: rowCounts,
         note:
           'documents/s = documents in the primary store (of the run domain) / seconds to build every data source table; ' +
-          'pipeline: catalog created_at of the first table to built_at of the last (the sink backfills, buildStartDelayMs 0); ' +
+          'pipeline: catalog created_at of the first table to built_at of the last (the ucr-catalog builds through the pipeline, buildStartDelayMs 0); ' +
           'bare: keyset pages of 500 → compiled data sources → COPY, one data source after another, in the scenario process.',
       },
     };
