@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  RetryableError,
   defineSink,
   isRetryable,
   type Sink,
@@ -72,6 +73,19 @@ value: { format: avro }`,
 });
 
 /**
+ * True when the producer gave up without reaching any broker (every failure underneath is a
+ * connection that could not be opened): nothing was written, so the batch can be sent again
+ * without duplicating anything. A failure after a request went out stays as the client says.
+ */
+function noBrokerReached(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(noBrokerReached);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'PLT_KFK_NETWORK' && typeof message === 'string' && /^Connection to .* failed\.?$/.test(message)
+  );
+}
+
+/**
  * The record's headers, with its version as `tributary.version` when it has one: a log cannot
  * refuse an older version, so it carries the version for its readers to keep the newest.
  */
@@ -119,7 +133,13 @@ export class KafkaSink implements Sink {
       }),
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
-    for (const [topic, messages] of byTopic) await this.producer.send(topic, messages.filter(Boolean));
+    for (const [topic, messages] of byTopic) {
+      await this.producer.send(topic, messages.filter(Boolean)).catch((error: unknown) => {
+        throw noBrokerReached(error)
+          ? new RetryableError('no Kafka broker could be reached; nothing was written', { cause: error })
+          : error;
+      });
+    }
     return { failed };
   }
 }

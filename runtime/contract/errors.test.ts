@@ -7,20 +7,10 @@ describe('isRetryable', () => {
   it('retries what says so, transient codes and statuses, and what a transient cause explains', () => {
     expect(isRetryable(new RetryableError('busy'))).toBe(true);
     expect(isRetryable(Object.assign(new Error('x'), { retriable: true }))).toBe(true);
-    expect(isRetryable(Object.assign(new Error('x'), { canRetry: true }))).toBe(true);
     expect(isRetryable(coded('ECONNREFUSED'))).toBe(true);
     expect(isRetryable(coded('40P01'))).toBe(true);
     expect(isRetryable(Object.assign(new Error('x'), { status: 503 }))).toBe(true);
     expect(isRetryable(new Error('wrapped', { cause: coded('ECONNRESET') }))).toBe(true);
-  });
-
-  it('retries an aggregate of transient failures (no broker reachable), not one with a permanent failure in it', () => {
-    const network = () => coded('PLT_KFK_NETWORK', { canRetry: true });
-    expect(isRetryable(new AggregateError([network(), network()], 'Cannot connect to any broker.'))).toBe(
-      true,
-    );
-    expect(isRetryable(new AggregateError([network(), new Error('bad')], 'mixed'))).toBe(false);
-    expect(isRetryable(new AggregateError([], 'empty'))).toBe(false);
   });
 
   it('never retries a bad record, a bad configuration or an unclassified error', () => {

@@ -68,9 +68,8 @@ const transientCodes = new Set([
 ]);
 
 /**
- * True when an error is worth retrying: a RetryableError, anything that says `retriable`,
- * `retryable` (KafkaJS) or `canRetry` (@platformatic/kafka), a known transient network or database
- * code, an HTTP 429/5xx status, a cause that is, or an AggregateError whose every error is.
+ * True when an error is worth retrying: a RetryableError, anything that says `retriable`/`retryable`
+ * (KafkaJS does), a known transient network or database code, or an HTTP 429/5xx status.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof BadRecordError || error instanceof BadConfigError) return false;
@@ -83,16 +82,8 @@ export function isRetryable(error: unknown): boolean {
     status?: unknown;
     statusCode?: unknown;
     cause?: unknown;
-    canRetry?: unknown;
   };
-  if (e.retriable === true || e.retryable === true || e.canRetry === true) return true;
-  // A client that tried several brokers or attempts reports them together (Cannot connect to any broker).
-  if (
-    error instanceof AggregateError &&
-    error.errors.length &&
-    error.errors.every((inner) => isRetryable(inner))
-  )
-    return true;
+  if (e.retriable === true || e.retryable === true) return true;
   if (typeof e.code === 'string' && transientCodes.has(e.code)) return true;
   const status =
     typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
