@@ -71,7 +71,15 @@ describe('tributary status of a pipeline with a ucr-catalog', () => {
   it('says so when there are no data sources', () => {
     expect(
       formatComponentStatuses({ 'resources.ucr': ucrStatusReport({ tables: [], configErrors: [] }) }),
-    ).toBe('UCR: no data sources.');
+    ).toBe('UCR: no data sources; not consuming until one is configured.');
+  });
+
+  it('says the pipeline is not consuming when every configuration was refused', () => {
+    const text = formatComponentStatuses({
+      'resources.ucr': ucrStatusReport({ tables: [], configErrors: status.configErrors }),
+    });
+    expect(text.split('\n')[0]).toMatch(/^Not consuming: no usable UCR data source/);
+    expect(text).toContain('table_id "x y" is not allowed');
   });
 
   it('says which component could not answer and why', () => {

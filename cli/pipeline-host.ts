@@ -12,7 +12,7 @@ import type { DeadLetter, DeadLetterWriter, Endpoints, Logger } from '../runtime
 import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
-import { declaredTopics, ensureTopics } from './topics.js';
+import { ensureTopics, writtenTopics } from './topics.js';
 
 export class PipelineHost {
   readonly resources = new ResourcePool();
@@ -32,10 +32,10 @@ export class PipelineHost {
     this.endpoints = options.endpoints ?? readEndpoints();
   }
 
-  /** Ensures topics and the dead-letter table, then starts every pipeline. */
+  /** Ensures the topics pipelines write and the dead-letter table, then starts every pipeline. */
   async start(plans: PipelinePlan[]): Promise<void> {
     const endpoints = this.endpoints;
-    const topics = plans.flatMap(declaredTopics);
+    const topics = plans.flatMap(writtenTopics);
     if (topics.length) {
       const admin = await (
         await kafkaClient(this.resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS])
@@ -74,7 +74,46 @@ export class PipelineHost {
       });
       this.runners.push(runner);
     }
-    for (const runner of this.runners) await runner.start();
+    for (const [i, runner] of this.runners.entries()) {
+      this.announceJoin(plans[i]!, endpoints.KAFKA_BROKERS);
+      await runner.start();
+      this.watchAssignment(plans[i]!, runner);
+    }
+  }
+
+  /** Says which group a pipeline joins, so a start that waits on the broker explains itself. */
+  private announceJoin(plan: PipelinePlan, brokers: readonly string[]): void {
+    const topics = plan.source.spec.topics?.(plan.source.config as never, plan.name).map((t) => t.topic);
+    if (!topics) return;
+    const group = plan.source.spec.group?.(plan.source.config as never, plan.name) ?? plan.name;
+    this.logger.info(
+      { pipeline: plan.name, group, topics, brokers: brokers.join(',') },
+      `Joining consumer group ${group} for ${topics.join(', ')}.`,
+    );
+  }
+
+  /**
+   * While a started pipeline owns no partition (a rebalance in progress, or other members hold
+   * them all), says so after a few seconds and then every half minute, instead of staying silent.
+   */
+  private watchAssignment(
+    plan: PipelinePlan,
+    runner: PipelineRunner,
+    firstMs = 5000,
+    everyMs = 30_000,
+  ): void {
+    if (!plan.source.spec.topics) return;
+    const started = Date.now();
+    const check = () => {
+      if (this.abort.signal.aborted || this.fatal) return;
+      if (runner.ready) return;
+      this.logger.info(
+        { pipeline: plan.name, waitedSeconds: Math.round((Date.now() - started) / 1000) },
+        'Waiting for partitions: none assigned yet (a rebalance is in progress, or the other members of the group hold every partition).',
+      );
+      setTimeout(check, everyMs).unref();
+    };
+    setTimeout(check, firstMs).unref();
   }
 
   onFatal(listener: (error: Error) => void): void {
@@ -87,6 +126,12 @@ export class PipelineHost {
 
   get ready(): boolean {
     return this.runners.length > 0 && this.runners.every((r) => r.ready);
+  }
+
+  /** Why the pipelines are not ready, each reason prefixed with its pipeline's name. */
+  notReadyReasons(): string[] {
+    if (this.runners.length === 0) return ['starting'];
+    return this.runners.flatMap((r) => r.notReadyReasons().map((reason) => `${r.name}: ${reason}`));
   }
 
   /** Stops every pipeline (each within its shutdown bound) and closes shared clients. */

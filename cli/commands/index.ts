@@ -6,7 +6,8 @@ import { formatProbeTable } from '../format.js';
 import { probeEndpoints } from '../probe-endpoints.js';
 import { demo } from './demo.js';
 import { docsCommand } from './docs.js';
-import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './ops.js';
+import { dlqDiscardCommand, dlqListCommand, dlqReplayCommand } from './dlq.js';
+import { rewindCommand, statusCommand, topicsEnsureCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
 import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
@@ -15,7 +16,14 @@ import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { ucrCheckCommand } from './ucr-check.js';
 import { validateCommand } from './validate.js';
-import { xformCommand } from './xform.js';
+import { xformParseCommand } from './xform.js';
+import {
+  exportListCommand,
+  exportRunCommand,
+  importCasesCommand,
+  queueStatusLines,
+  workerCommand,
+} from './worker.js';
 
 const string = (description: string, valueName = 'VALUE', extra: Partial<OptionSpec> = {}): OptionSpec => ({
   type: 'string',
@@ -50,8 +58,11 @@ export const commands: readonly CommandSpec[] = [
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
     },
     positionals: { min: 1 },
-    examples: ['tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2'],
-    run: ({ args, registry }) => runCommand(args, registry),
+    description:
+      'Ctrl-C or SIGTERM drains: in-flight batches finish and commit, workers leave the group, exit 0. ' +
+      'A second signal during the drain is ignored (logged); a third exits at once.',
+    examples: ['tributary run pipelines/examples/cases-to-postgres.yaml --workers 2'],
+    run: (input) => runCommand(input),
   }),
   defineCommand({
     name: 'validate',
@@ -60,7 +71,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '<files or folders…>',
     positionals: { min: 1 },
     examples: ['tributary validate pipelines/'],
-    run: ({ positionals, registry }) => validateCommand(positionals, registry),
+    run: (input) => validateCommand(input),
   }),
   defineCommand({
     name: 'docs',
@@ -69,7 +80,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '[--schema]',
     options: { schema: flag('Print the JSON Schema of pipeline files instead.') },
     positionals: { max: 0 },
-    run: ({ args, registry }) => docsCommand(args, registry),
+    run: (input) => docsCommand(input),
   }),
   defineCommand({
     name: 'topics ensure',
@@ -77,7 +88,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Create the topics pipelines declare (and their dead-letter topics); check existing ones.',
     usage: '<pipeline files…>',
     positionals: { min: 1 },
-    run: ({ positionals, registry }) => topicsCommand(['ensure', ...positionals], registry),
+    run: (input) => topicsEnsureCommand(input),
   }),
   defineCommand({
     name: 'status',
@@ -86,7 +97,15 @@ export const commands: readonly CommandSpec[] = [
     usage: '<pipeline files…> [--json]',
     options: { json: flag('Print the status as JSON.') },
     positionals: { min: 1 },
-    run: ({ args, registry }) => statusCommand(args, registry),
+    run: async (input) => {
+      const code = await statusCommand(input);
+      // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
+      if (!input.values.json && code === 0)
+        input.out(
+          await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
+        );
+      return code;
+    },
   }),
   defineCommand({
     name: 'rebuild',
@@ -94,16 +113,21 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Rebuild a UCR data source beside its live table, then swap the view.',
     usage: '<pipeline file> <domain>/<table_id>',
     positionals: { min: 2, max: 2 },
-    run: ({ positionals }) => rebuildCommand(positionals),
+    run: (input) => rebuildCommand(input),
   }),
   defineCommand({
     name: 'rewind',
     group: PIPELINES,
     summary: "Move a stopped pipeline's committed offsets.",
-    usage: '<pipeline file> --to earliest|latest|<ISO time>',
-    options: { to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE') },
+    usage: '<pipeline file> --to earliest|latest|<ISO time> [--accept-gap]',
+    options: {
+      to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE'),
+      'accept-gap': flag(
+        'Move past records deleted before the group processed them (status shows such gaps); refused without it.',
+      ),
+    },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => rewindCommand(args, registry),
+    run: (input) => rewindCommand(input),
   }),
   defineCommand({
     name: 'dlq list',
@@ -117,16 +141,32 @@ export const commands: readonly CommandSpec[] = [
       json: flag('Print them as JSON.'),
     },
     positionals: { max: 0 },
-    run: ({ args, registry }) => dlqCommand(['list', ...args], registry),
+    run: (input) => dlqListCommand(input),
   }),
   defineCommand({
     name: 'dlq replay',
     group: PIPELINES,
-    summary: "Run dead letters again through the pipeline's stages and sinks.",
+    summary: "Run pending dead letters again through the pipeline's stages and sinks.",
     usage: '<pipeline file> [--ids 1,2]',
+    description: 'Names each one that failed again and its new dead-letter id (exit 1 then).',
     options: { ids: string('Only these dead letters (comma-separated ids).', 'IDS') },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => dlqCommand(['replay', ...args], registry),
+    run: (input) => dlqReplayCommand(input),
+  }),
+  defineCommand({
+    name: 'dlq discard',
+    group: PIPELINES,
+    summary: 'Set aside dead letters that can never succeed: recorded (who, when, why), never deleted.',
+    usage: '<pipeline file> --ids 1,2 --reason TEXT',
+    options: {
+      ids: string('The dead letters to discard (comma-separated ids).', 'IDS'),
+      reason: string('Why they are discarded (kept with them).', 'TEXT'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      "tributary dlq discard pipelines/my-first.yaml --ids 7,9 --reason 'not JSON, from a test producer'",
+    ],
+    run: (input) => dlqDiscardCommand(input),
   }),
   ...(['check', 'register', 'types'] as const).map((sub) =>
     defineCommand({
@@ -152,7 +192,7 @@ export const commands: readonly CommandSpec[] = [
         ...(sub === 'types' ? { check: flag('Only report whether the committed types are stale.') } : {}),
       },
       positionals: { max: 0 },
-      run: ({ args }) => schemasCommand([sub, ...args]),
+      run: (input) => schemasCommand(sub, input),
     }),
   ),
   defineCommand({
@@ -175,8 +215,12 @@ export const commands: readonly CommandSpec[] = [
         default: process.env.OUTBOX_CHANNEL ?? 'tributary_outbox',
       }),
     },
+    description:
+      'Routes: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive, and ' +
+      'GET /a/<domain>/reports/<report id>/data[?format=csv&<filters>] for users of the domain. ' +
+      'Pipeline files given run in the same process.',
     examples: ['tributary serve pipelines/examples/submissions-to-kafka.yaml --blobs s3'],
-    run: ({ args, registry }) => serveCommand(args, registry),
+    run: (input) => serveCommand(input),
   }),
   defineCommand({
     name: 'submit',
@@ -196,7 +240,10 @@ export const commands: readonly CommandSpec[] = [
       users: string('Demo users to submit as (generated runs).', 'N', { default: '12' }),
       seed: string('Seed of the generator.', 'S', { default: '42' }),
     },
-    run: ({ args }) => submitCommand(args),
+    description:
+      'Posts as a device does (multipart, HTTP Basic). --generate first seeds the domain and its users ' +
+      'in CouchDB when missing. Exit 0 when every form is acknowledged, 1 when some are refused.',
+    run: (input) => submitCommand(input),
   }),
   defineCommand({
     name: 'seed-demo',
@@ -208,7 +255,83 @@ export const commands: readonly CommandSpec[] = [
       users: string('How many mobile users.', 'N', { default: '12' }),
     },
     positionals: { max: 0 },
-    run: ({ args }) => seedDemoCommand(args),
+    run: (input) => seedDemoCommand(input),
+  }),
+  defineCommand({
+    name: 'worker',
+    group: SUBMISSIONS,
+    summary: 'Run background tasks (exports, case imports) from the Redis queues until SIGTERM.',
+    usage: '[--queues exports,imports] [--concurrency N]',
+    options: {
+      queues: string('Queues to take tasks from, comma-separated.', 'Q', { default: 'exports,imports' }),
+      concurrency: string('Tasks run at once per queue.', 'N', { default: '2' }),
+      'lock-ms': string(
+        "How long a task's lock lives; a killed worker's task is taken again after it.",
+        'MS',
+        {
+          default: '30000',
+        },
+      ),
+      'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
+      prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
+      exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
+    },
+    positionals: { max: 0 },
+    examples: ['tributary worker --queues exports --concurrency 4'],
+    run: ({ values }) => workerCommand(values),
+  }),
+  defineCommand({
+    name: 'export run',
+    group: SUBMISSIONS,
+    summary: 'Run an export now in this process and write its file (a progress bar on a terminal).',
+    usage: '<export file or id> --domain D [--filter name=value…] --out FILE',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      filter: string(
+        'A filter: date_start, date_end, users, groups, locations, owners, status.',
+        'NAME=VALUE',
+        {
+          multiple: true,
+        },
+      ),
+      out: string('Where the file goes.', 'FILE'),
+      prefix: string('Key prefix of task status in Redis.', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      'tributary export run pipelines/exports/household-cases.json --domain demo --out households.xlsx',
+    ],
+    run: ({ positionals, values }) => exportRunCommand(positionals, values),
+  }),
+  defineCommand({
+    name: 'export list',
+    group: SUBMISSIONS,
+    summary: "The domain's export configurations (files and CouchDB), with any problem.",
+    usage: '--domain D',
+    options: { domain: string('The domain.', 'D', { default: 'demo' }) },
+    positionals: { max: 0 },
+    run: ({ values }) => exportListCommand(values),
+  }),
+  defineCommand({
+    name: 'import cases',
+    group: SUBMISSIONS,
+    summary:
+      'Import cases from an xlsx or csv file through a server (a queued task); prints per-row results.',
+    usage: 'FILE --domain D --mapping M.json [--case-type T]',
+    description:
+      'M.json: {"case_type": "household", "search_column": "case_id", "search_field": "case_id", "create_new_cases": true, "mapping": {"column": "property"}}.',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      mapping: string('The mapping file (JSON).', 'M.json'),
+      'case-type': string('The case type (overrides the mapping file).', 'T'),
+      url: string('The server.', 'URL', {
+        default: process.env.TRIBUTARY_RECEIVER_URL ?? 'http://127.0.0.1:8000',
+      }),
+      user: string('Username (HTTP Basic).', 'U'),
+      password: string('Password (HTTP Basic).', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    run: ({ positionals, values }) => importCasesCommand(positionals[0]!, values),
   }),
   defineCommand({
     name: 'xform parse',
@@ -216,7 +339,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'A form as JSON, its metadata and its case actions (no store touched).',
     usage: '<file.xml>',
     positionals: { min: 1, max: 1 },
-    run: ({ args }) => xformCommand(['parse', ...args]),
+    run: (input) => xformParseCommand(input),
   }),
   defineCommand({
     name: 'ucr expr',
@@ -232,7 +355,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr expr --expression pipelines/ucr/examples/expr.json --doc pipelines/ucr/examples/doc.json --typed',
     ],
-    run: ({ args }) => ucrCommand(['expr', ...args]),
+    run: (input) => ucrCommand('expr', input),
   }),
   defineCommand({
     name: 'ucr filter',
@@ -241,7 +364,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--filter F.json --doc D.json [--context C.json]',
     options: { filter: string('The filter (JSON).', 'F.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['filter', ...args]),
+    examples: [
+      'tributary ucr filter --filter pipelines/ucr/examples/filter.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('filter', input),
   }),
   defineCommand({
     name: 'ucr indicator',
@@ -250,7 +376,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--indicator I.json --doc D.json [--context C.json]',
     options: { indicator: string('The indicator (JSON).', 'I.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['indicator', ...args]),
+    examples: [
+      'tributary ucr indicator --indicator pipelines/ucr/examples/indicator.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('indicator', input),
   }),
   defineCommand({
     name: 'ucr eval',
@@ -266,7 +395,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl',
     ],
-    run: ({ args }) => ucrCommand(['eval', ...args]),
+    run: (input) => ucrCommand('eval', input),
   }),
   defineCommand({
     name: 'ucr check',
@@ -275,7 +404,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '<folder>',
     positionals: { min: 1, max: 1 },
     examples: ['tributary ucr check pipelines/ucr'],
-    run: ({ positionals }) => ucrCheckCommand(positionals),
+    run: ({ positionals, out, err }) => ucrCheckCommand(positionals, out, err),
   }),
   defineCommand({
     name: 'demo',
@@ -291,9 +420,9 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …).',
     usage: '',
     positionals: { max: 0 },
-    run: async () => {
+    run: async ({ out }) => {
       const results = await probeEndpoints(readEndpoints());
-      console.log(formatProbeTable(results));
+      out(formatProbeTable(results));
       return results.every((r) => r.ok) ? 0 : 1;
     },
   }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rebuildCommand } from './rebuild.js';
+import { tributary } from '../tributary.js';
 
 describe('tributary rebuild', () => {
   it.each([
@@ -9,8 +9,8 @@ describe('tributary rebuild', () => {
     [['p.yaml', 'a/b"; drop']],
     [['p.yaml', 'a/b', 'extra']],
   ])('refuses %j with the usage and exit code 2', async (args) => {
-    const errors: string[] = [];
-    expect(await rebuildCommand(args, { err: (line) => errors.push(line), out: () => undefined })).toBe(2);
-    expect(errors.join('\n')).toContain('Usage: tributary rebuild');
+    const { code, err } = await tributary(['rebuild', ...args]);
+    expect(code).toBe(2);
+    expect(err).toContain('Usage: tributary rebuild');
   });
 });

@@ -95,6 +95,13 @@ function withVersion(record: SinkRecord): Record<string, string> {
 }
 
 export class KafkaSink implements Sink {
+  /**
+   * Records of a batch already acknowledged by the broker. A batch spanning several topics that
+   * fails on one is retried by the runtime with the same records: those sent before are skipped,
+   * so a retry never writes them twice.
+   */
+  private readonly delivered = new WeakSet<SinkRecord>();
+
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
@@ -109,11 +116,18 @@ export class KafkaSink implements Sink {
     return route;
   }
 
+  /** One round trip to the brokers (metadata): a retry of a failed send goes as soon as they answer. */
+  async probe(): Promise<void> {
+    await this.producer.probe?.();
+  }
+
   async write(records: SinkRecord[]): Promise<WriteResult> {
     const failed: WriteResult['failed'] = [];
     const byTopic = new Map<string, ProducedMessage[]>();
+    const sentByTopic = new Map<string, SinkRecord[]>();
     await Promise.all(
       records.map(async (record, index) => {
+        if (this.delivered.has(record)) return;
         try {
           const deleted = record.routing?.op === 'delete' || record.value === null;
           const route = this.routeOf(record.routing?.target);
@@ -126,6 +140,9 @@ export class KafkaSink implements Sink {
           const list = byTopic.get(topic) ?? [];
           list[index] = message;
           byTopic.set(topic, list);
+          const sent = sentByTopic.get(topic) ?? [];
+          sent.push(record);
+          sentByTopic.set(topic, sent);
         } catch (error) {
           if (isRetryable(error)) throw error;
           failed.push({ index, error: error as Error });
@@ -139,6 +156,7 @@ export class KafkaSink implements Sink {
           ? new RetryableError('no Kafka broker could be reached; nothing was written', { cause: error })
           : error;
       });
+      for (const record of sentByTopic.get(topic)!) this.delivered.add(record);
     }
     return { failed };
   }

@@ -227,6 +227,17 @@ export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
     return this.lifecycle.refresh();
   }
 
+  notReady(): string | undefined {
+    if (this.lifecycle.active().length > 0) return undefined;
+    const from = this.config.configsTopic
+      ? `${this.config.configFolder} and the ${this.config.configsTopic} topic`
+      : this.config.configFolder;
+    return (
+      `no usable UCR data source in ${from}: none is configured, or every configuration was refused ` +
+      '(`tributary status` lists why)'
+    );
+  }
+
   /** Rebuilds a live data source beside its table; resolves once swapped in (the rebuild command). */
   rebuild(domain: string, tableId: string): Promise<void> {
     return this.lifecycle.rebuild(ucrViewName(domain, tableId));

@@ -10,6 +10,8 @@ import type { Database } from '../postgres/postgres-pool.js';
 export interface UcrPostgresCatalog extends UcrCatalog {
   /** The database of the catalog and of every table it lists. */
   readonly db: Database;
+  /** Why nothing can be written now (no usable data source), or undefined. */
+  notReady(): string | undefined;
 }
 
 export const ucrPostgresCatalogType = resourceType<UcrPostgresCatalog>(ucrCatalogType.name);

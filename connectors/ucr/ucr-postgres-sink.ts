@@ -100,6 +100,14 @@ export class UcrPostgresSink implements Sink {
   ) {}
 
   /**
+   * With no data source to write to, consuming would commit the backlog and write nothing: the
+   * runtime holds the pipeline (not ready, saying why) until the catalog has a usable table.
+   */
+  notReady(): string | undefined {
+    return this.catalog.notReady();
+  }
+
+  /**
    * Replaces each record's document in every table of its data source, one transaction for the
    * batch. A record without a data source key, version or rows is listed as failed; one whose data
    * source is no longer processed is dropped.

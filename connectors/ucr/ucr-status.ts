@@ -111,7 +111,9 @@ function stateText(t: UcrTableStatus): string {
 /** The status as the CLI prints it: one table of data sources, then one of configuration errors. */
 export function ucrStatusReport(status: UcrStatus): ComponentStatus {
   if (!status.tables.length && !status.configErrors.length)
-    return { summary: 'UCR: no data sources.', data: status };
+    return { summary: 'UCR: no data sources; not consuming until one is configured.', data: status };
+  // The sink holds the pipeline while no table is live or building (it would commit and write nothing).
+  const consuming = status.tables.some((t) => t.state === 'live' || t.state === 'building');
   const tables: ComponentStatus['tables'] = [
     {
       columns: ['UCR DATA SOURCE', 'PIPELINE', 'STATE', 'ROWS', 'TABLE', 'LAST BUILD', 'SWAPPED', 'ERROR'],
@@ -138,5 +140,15 @@ export function ucrStatusReport(status: UcrStatus): ComponentStatus {
       ]),
     });
   }
-  return { tables, data: status };
+  return {
+    ...(consuming
+      ? {}
+      : {
+          summary:
+            'Not consuming: no usable UCR data source (none configured, or every configuration was refused); ' +
+            'the pipeline stays not ready until one can be used.',
+        }),
+    tables,
+    data: status,
+  };
 }

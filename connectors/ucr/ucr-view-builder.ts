@@ -5,7 +5,7 @@
  * in for the pipeline's. The same `ucr` stage evaluates, the same `ucr-postgres` sink writes.
  */
 import type { ResourceContext, Source } from '../../runtime/contract/index.js';
-import type { UcrCatalog, UcrTableTarget } from '../../commcare/ucr/ucr-catalog.js';
+import type { UcrTableTarget } from '../../commcare/ucr/ucr-catalog.js';
 import { pinnedSubtypes } from '../../commcare/ucr/pinned-subtypes.js';
 import { CouchdbSnapshotSource } from '../couchdb/couchdb-snapshot-source.js';
 import type { Database } from '../postgres/postgres-pool.js';
@@ -95,8 +95,9 @@ export class UcrViewBuilder implements ViewBuilder<UcrViewDefinition> {
       replaceEqualVersion: job.mode === 'refresh',
     };
     let gone = false;
-    const scoped: UcrCatalog & { db: Database } = {
+    const scoped: UcrPostgresCatalog = {
       db: parent.db,
+      notReady: () => undefined,
       dataSources: (domain, docType) =>
         !gone && domain === dataSource.domain && docType === dataSource.referencedDocType
           ? [{ key, dataSource }]

@@ -4,7 +4,7 @@
  */
 export interface Endpoints {
   /** Kafka API brokers, host:port. */
-  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_BROKERS: string[];
   readonly SCHEMA_REGISTRY_URL: string;
   /** PostgreSQL: the primary store, the UCR tables, dead letters and view catalogs. */
   readonly DATABASE_URL: string;

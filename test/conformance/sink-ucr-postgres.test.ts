@@ -50,6 +50,7 @@ async function open(url: string): Promise<SinkUnderTest> {
   for (const statement of ucrTableDdl(table, dataSource)) await db.none(statement);
   const catalog: UcrPostgresCatalog = {
     db,
+    notReady: () => undefined,
     dataSources: () => [{ key: 'k', dataSource }],
     fetch: () => Promise.resolve(new Map()),
     tablesFor: (key) => (key === 'k' ? [{ table, dataSource, replaceEqualVersion: false }] : []),
