@@ -19,6 +19,7 @@ import {
 import type { Registry } from '../registry/index.js';
 import { checkReferences, type ParsedPart } from './check-references.js';
 import { interpolate, MissingVariableError, hasReference } from './interpolate.js';
+import { applyOverrides, type ConfigOverride } from './overrides.js';
 import { pipelineFileSchema, type DeadLetterConfig, type Delivery } from './pipeline-schema.js';
 import { formatPath, YamlLocator, type PathSegment } from './yaml-locator.js';
 
@@ -58,6 +59,11 @@ export interface PipelinePlan {
 }
 
 export type LoadResult = { ok: true; plan: PipelinePlan } | { ok: false; problems: ConfigProblem[] };
+
+export interface LoadOptions {
+  /** `--set path=value` overrides, applied after interpolation and before validation. */
+  overrides?: readonly ConfigOverride[];
+}
 
 /** Collects problems with their positions in one file. */
 class Problems {
@@ -135,6 +141,7 @@ export async function loadPipelineFile(
   file: string,
   registry: Registry,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): Promise<LoadResult> {
   let text: string;
   try {
@@ -147,7 +154,7 @@ export async function loadPipelineFile(
       ],
     };
   }
-  return loadPipelineText(text, file, registry, env);
+  return loadPipelineText(text, file, registry, env, options);
 }
 
 /** Replaces `${VAR}` references inside scalars, so every position still points into the file as written. */
@@ -229,6 +236,7 @@ export function loadPipelineText(
   file: string,
   registry: Registry,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
@@ -241,6 +249,7 @@ export function loadPipelineText(
   }
   if (problems.list.length) return { ok: false, problems: problems.list };
   interpolateScalars(doc, lines, env, problems);
+  for (const message of applyOverrides(doc, options.overrides ?? [])) problems.push(1, 1, '', message);
   const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
   const top = pipelineFileSchema.safeParse(raw);
   if (!top.success) reportIssues(problems, top.error.issues, [], raw, 'unknown key');
