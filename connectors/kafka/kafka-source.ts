@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { FormBodies } from '../blob/form-body.js';
-import { readEndpoints } from '../endpoints.js';
 import {
   BadConfigError,
   BadRecordError,
@@ -103,7 +102,7 @@ value: { format: avro }`,
       );
     return new KafkaSource(
       config,
-      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       await valueSerde(config.value, config.topics[0]!, ctx),
       ctx,
     );
@@ -123,7 +122,7 @@ export function parseLane(lane: string): { topic: string; partition: number } {
 export class KafkaSource implements Source {
   private consumer: GroupConsumer | undefined;
   /** Large form bodies travel beside their events (connectors/blob/form-body.ts); decoding puts them back. */
-  private readonly formBodies = new FormBodies(() => readEndpoints());
+  private readonly formBodies = new FormBodies(() => this.ctx.endpoints);
   private admin: Promise<Admin> | undefined;
   /** Recognises batches that start past records deleted before they were processed. */
   private readonly gaps = new OffsetGapGuard({
