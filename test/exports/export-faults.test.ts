@@ -215,7 +215,8 @@ describe('export faults', () => {
       concurrency: 1,
       lockDurationMs: 10_000,
       stalledIntervalMs: 5_000,
-      pageSize: 100,
+      // Small pages keep the export running for seconds, so Redis dies mid-task (see spawnWorker).
+      pageSize: 10,
       partBytes: 5 * 1024 * 1024,
     });
     open.push(workers);

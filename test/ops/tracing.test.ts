@@ -142,7 +142,8 @@ sinks:
   );
   start(['run', worker, '--port', '0'], otel);
   const up = await eventually(
-    async () => (await fetch(receiverUrl, { method: 'HEAD' }).catch(() => undefined))?.status === 204,
+    // Up once the receiver answers its pre-flight: the challenge, since HEAD without credentials is a 401.
+    async () => (await fetch(receiverUrl, { method: 'HEAD' }).catch(() => undefined))?.status === 401,
     30_000,
   );
   if (!up) throw new Error(`serve did not start:\n${outputs.join('\n---\n').slice(-3000)}`);
