@@ -35,7 +35,7 @@ import { caseSchema, formSchema } from '../schemas/generated/index.js';
 import { demoChanges } from './demo-documents.js';
 import type { IngestBareRequest } from './ingest-bare-child.js';
 import { eventDocument, rowsOf } from './ingest-rows.js';
-import { watchPeakRss } from './peak-rss.js';
+import { cpuPer100k, watchProcessTree, type ProcessTreeWatch } from './process-usage.js';
 import { preparePipeline } from './prepare-pipeline.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { ScenarioUnavailableError } from './scenario-unavailable-error.js';
@@ -83,13 +83,14 @@ interface Timed {
   startupSeconds: number;
   /** Documents committed inside the timed window. */
   steadyDocuments: number;
-  peakRssKiB: Map<number, number>;
-  rootPid: number;
+  /** CPU seconds each process (by pid) spent inside the timed window. */
+  windowCpuSeconds: Map<number, number>;
 }
 
 /**
  * Polls the group's committed offsets on both topics until they reach the end; the rate counts
- * only what was committed after the first commit seen, so process start and group join are left out.
+ * only what was committed after the first commit seen, so process start and group join are left
+ * out, and so does the CPU time of each process (sampled at the first commit and at the last).
  */
 async function timeCommits(
   admin: Admin,
@@ -99,9 +100,12 @@ async function timeCommits(
   total: number,
   startedMs: number,
   proc: ChildProcess,
+  watch: ProcessTreeWatch,
   timeoutMs: number,
-): Promise<Omit<Timed, 'peakRssKiB' | 'rootPid'>> {
-  let first: { at: number; committed: number } | undefined;
+): Promise<Timed> {
+  let first: { at: number; committed: number; cpu: Map<number, number> } | undefined;
+  const cpuNow = async () =>
+    new Map([...(await watch.sample())].map(([pid, usage]) => [pid, usage.cpuSeconds] as const));
   let exited: string | undefined;
   proc.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
   for (;;) {
@@ -113,15 +117,20 @@ async function timeCommits(
       }
     const now = performance.now();
     const done = Number(committed);
-    if (done > 0 && !first) first = { at: now, committed: done };
+    if (done > 0 && !first) first = { at: now, committed: done, cpu: await cpuNow() };
     if (done >= total) {
       const steady = first && now > first.at ? (total - first.committed) / ((now - first.at) / 1000) : 0;
       const withStartup = total / ((now - startedMs) / 1000);
+      const cpuAtEnd = await cpuNow();
+      const cpuAtStart = steady ? first!.cpu : new Map<number, number>();
       return {
         documentsPerSecond: steady || withStartup,
         documentsPerSecondWithStartup: withStartup,
         startupSeconds: ((first?.at ?? now) - startedMs) / 1000,
         steadyDocuments: steady ? total - first!.committed : total,
+        windowCpuSeconds: new Map(
+          [...cpuAtEnd].map(([pid, cpu]) => [pid, cpu - (cpuAtStart.get(pid) ?? 0)] as const),
+        ),
       };
     }
     if (exited) throw new Error(`${group}: the process ${exited} with ${done}/${total} documents committed`);
@@ -177,11 +186,12 @@ async function stopProcess(proc: ChildProcess, pids: Iterable<number>): Promise<
   clearTimeout(timer);
 }
 
-/** A copy of each data source with this run's table id, in a folder of its own. */
+/** A copy of each data source with this run's domain and table id, in a folder of its own. */
 async function runDataSources(
   files: string[],
   dir: string,
   suffix: string,
+  domain: string,
 ): Promise<{ files: string[]; tableIds: string[] }> {
   await mkdir(dir, { recursive: true });
   const out: string[] = [];
@@ -191,6 +201,7 @@ async function runDataSources(
     const tableId = `${String(json.table_id)}_${suffix}`;
     const copy = {
       ...json,
+      domain,
       table_id: tableId,
       ...(typeof json._id === 'string' ? { _id: `${json._id}-${suffix}` } : {}),
     };
@@ -271,13 +282,22 @@ export async function ingestScenario(options: {
   const createdTableIds: string[] = [];
   const createdTopics: string[] = [];
   let producer: Producer | undefined;
-  const domain = 'demo';
+  // A domain of the run's own: the UCR sink backfills a new table from the primary store, which
+  // holds `demo` documents of other runs (they were the extra rows of the 2-worker artifact).
+  const domain = runId.replace(/_/g, '-');
   try {
     // The rows to expect, from the same compiled data sources the baseline uses.
     const compiled: CompiledDataSource[] = [];
     for (const file of sourceFiles)
-      compiled.push(compileDataSource(JSON.parse(await readFile(file, 'utf8')), { path: file }));
-    const { forms, cases } = demoChanges(documents);
+      compiled.push(
+        compileDataSource(
+          { ...(JSON.parse(await readFile(file, 'utf8')) as object), domain },
+          { path: file },
+        ),
+      );
+    const demo = demoChanges(documents);
+    const forms = demo.forms.map((form) => ({ ...form, domain }));
+    const cases = demo.cases.map((c) => ({ ...c, domain }));
     const expectedLines = new Map<string, string[]>();
     let expectedRows = 0;
     for (const form of forms) expectedRows += rowsOf(eventDocument('form', form), compiled, expectedLines);
@@ -332,6 +352,10 @@ export async function ingestScenario(options: {
     const startup: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const steadyDocuments: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const rss: Record<string, number> = {};
+    /** CPU seconds per 100k documents in the timed window, by role, repeat by repeat. */
+    const cpu: Record<string, number[]> = {};
+    const noteCpu = (role: string, seconds: number, steady: number) =>
+      (cpu[role] ??= []).push(cpuPer100k(seconds, steady));
     const rowsWritten: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const noteRss = (role: string, kib: number | undefined) => {
       if (kib !== undefined) rss[role] = Math.max(rss[role] ?? 0, Math.round(kib / 1024));
@@ -341,7 +365,7 @@ export async function ingestScenario(options: {
       for (const side of sides) {
         const suffix = `${runId.slice(-6)}${side === 'bare' ? 'b' : `w${side.slice(-1)}`}${repeat}`;
         const group = `${runId}-${side}-${repeat}`.replace(/_/g, '-');
-        const ds = await runDataSources(sourceFiles, join(work, suffix), suffix);
+        const ds = await runDataSources(sourceFiles, join(work, suffix), suffix, domain);
         createdTableIds.push(...ds.tableIds);
         if (side !== 'bare') createdTopics.push(`${group}.dead-letter`);
         // Two workers read topics of their own, produced once the group is stable with both (see below).
@@ -412,7 +436,7 @@ export async function ingestScenario(options: {
         }
         proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
         proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
-        const watch = watchPeakRss(proc.pid!);
+        const watch = watchProcessTree(proc.pid!);
         let timed;
         try {
           let ends = sharedEnds;
@@ -428,13 +452,15 @@ export async function ingestScenario(options: {
             documents,
             startedMs,
             proc,
+            watch,
             timeoutMs,
           );
         } catch (error) {
           await stopProcess(proc, (await watch.stop()).keys());
           throw new Error(`${(error as Error).message}\n--- its last output:\n${output}`, { cause: error });
         }
-        const peaks = await watch.stop();
+        const usage = await watch.stop();
+        const peaks = new Map([...usage].map(([pid, u]) => [pid, u.peakRssKiB] as const));
         await stopProcess(proc, peaks.keys());
         rates[side].push(timed.documentsPerSecond);
         withStartup[side].push(timed.documentsPerSecondWithStartup);
@@ -452,9 +478,15 @@ export async function ingestScenario(options: {
           noteRss('pipeline2.supervisor', rootPeak);
           for (const kib of others) noteRss('pipeline2.worker', kib);
         } else noteRss(side === 'bare' ? 'bare' : 'pipeline1.worker', rootPeak);
+        // CPU of the timed window: the whole tree per side; with 2 workers, also the supervisor apart.
+        const windowCpu = [...timed.windowCpuSeconds.values()].reduce((sum, s) => sum + s, 0);
+        noteCpu(side, windowCpu, timed.steadyDocuments);
+        if (side === 'pipeline2')
+          noteCpu('pipeline2.supervisor', timed.windowCpuSeconds.get(proc.pid!) ?? 0, timed.steadyDocuments);
         log(
           `ingest: ${side} repeat ${repeat + 1}/${repeats}: ${Math.round(timed.documentsPerSecond)} documents/s ` +
-            `(startup ${timed.startupSeconds.toFixed(1)} s), ${rowsWritten[side].at(-1)} rows`,
+            `(startup ${timed.startupSeconds.toFixed(1)} s), ${cpu[side]!.at(-1)!.toFixed(2)} CPU s/100k, ` +
+            `${rowsWritten[side].at(-1)} rows`,
         );
         if (side !== 'bare') await dropUcrTables(pool, domain, ds.tableIds);
       }
@@ -470,6 +502,7 @@ export async function ingestScenario(options: {
       );
       figures[`${side}.documentsPerSecondWithStartup`] = figure(withStartup[side], 'documents/s');
       figures[`${side}.startupSeconds`] = figure(startup[side], 's');
+      figures[`${side}.cpuSecondsPer100k`] = figure(cpu[side]!, 'CPU s/100k');
     }
     const ratios: Record<string, Ratio> = {
       oneWorkerToBare: ratioOf(
@@ -490,7 +523,21 @@ export async function ingestScenario(options: {
         'pipeline2.documentsPerSecond',
         'pipeline1.documentsPerSecond',
       ),
+      // CPU per document against the bare consumer's: lower is better (ceilings in floors.json).
+      oneWorkerCpuToBare: ratioOf(
+        cpu.pipeline1!,
+        cpu.bare!,
+        'pipeline1.cpuSecondsPer100k',
+        'bare.cpuSecondsPer100k',
+      ),
+      twoWorkersCpuToBare: ratioOf(
+        cpu.pipeline2!,
+        cpu.bare!,
+        'pipeline2.cpuSecondsPer100k',
+        'bare.cpuSecondsPer100k',
+      ),
     };
+    const medianOf = (values: number[]) => figure(values, '').median;
     const mismatched = sides.filter((side) => rowsWritten[side].some((n) => n !== expectedRows));
     return {
       scenario: 'ingest',
@@ -498,6 +545,12 @@ export async function ingestScenario(options: {
       ratios,
       headline: sides.map((side) => `${side}.documentsPerSecond`),
       peakRssMiB: rss,
+      cpuSecondsPer100k: {
+        bare: medianOf(cpu.bare!),
+        'pipeline1.worker': medianOf(cpu.pipeline1!),
+        'pipeline2.total': medianOf(cpu.pipeline2!),
+        'pipeline2.supervisor': medianOf(cpu['pipeline2.supervisor']!),
+      },
       seconds: round3((performance.now() - started) / 1000),
       setup: {
         documents,
