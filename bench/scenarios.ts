@@ -130,6 +130,12 @@ export const scenarios: readonly Scenario[] = [
   inChild('serde', 'Avro vs JSON encode/decode of realistic forms and cases', 'serde', 'serdeScenario'),
   inChild('ucr-eval', 'UCR data source evaluation (bench/ucr-eval.ts)', 'ucr-eval', 'ucrEvalScenario'),
   inChild(
+    'decimals',
+    'exact decimals on scaled integers vs decimal.js: a million seeded cases checked, then timed',
+    'decimals',
+    'decimalsScenario',
+  ),
+  inChild(
     'sink-postgres',
     'postgres sink versioned upsert vs bare COPY (ceiling) and bare staging upsert (fair)',
     'sink-postgres',
