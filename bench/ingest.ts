@@ -25,7 +25,7 @@ import pg from 'pg';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { createAvroSerde } from '../connectors/kafka/avro-serde.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
-import type { Admin, Producer } from '../connectors/kafka/kafka-client.js';
+import type { Producer } from '../connectors/kafka/kafka-client.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
 import { ucrViewName } from '../commcare/ucr/ucr-table-names.js';
@@ -35,7 +35,8 @@ import { caseSchema, formSchema } from '../schemas/generated/index.js';
 import { demoChanges } from './demo-documents.js';
 import type { IngestBareRequest } from './ingest-bare-child.js';
 import { eventDocument, rowsOf } from './ingest-rows.js';
-import { cpuPer100k, watchProcessTree, type ProcessTreeWatch } from './process-usage.js';
+import { stopProcess, tail, timeCommits, waitForMembers } from './group-progress.js';
+import { cpuPer100k, watchProcessTree } from './process-usage.js';
 import { preparePipeline } from './prepare-pipeline.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { ScenarioUnavailableError } from './scenario-unavailable-error.js';
@@ -73,117 +74,6 @@ async function checkAvailable(): Promise<string[]> {
   if (missing.length)
     throw new ScenarioUnavailableError(`ingest cannot run yet: missing ${missing.join(' and ')}`);
   return files.map((f) => join(dataSourceFolder, f));
-}
-
-interface Timed {
-  /** Documents per second from the first commit seen to the last document committed. */
-  documentsPerSecond: number;
-  /** The same from the process start. */
-  documentsPerSecondWithStartup: number;
-  startupSeconds: number;
-  /** Documents committed inside the timed window. */
-  steadyDocuments: number;
-  /** CPU seconds each process (by pid) spent inside the timed window. */
-  windowCpuSeconds: Map<number, number>;
-}
-
-/**
- * Polls the group's committed offsets on both topics until they reach the end; the rate counts
- * only what was committed after the first commit seen, so process start and group join are left
- * out, and so does the CPU time of each process (sampled at the first commit and at the last).
- */
-async function timeCommits(
-  admin: Admin,
-  group: string,
-  topics: string[],
-  ends: Map<string, bigint>,
-  total: number,
-  startedMs: number,
-  proc: ChildProcess,
-  watch: ProcessTreeWatch,
-  timeoutMs: number,
-): Promise<Timed> {
-  let first: { at: number; committed: number; cpu: Map<number, number> } | undefined;
-  const cpuNow = async () =>
-    new Map([...(await watch.sample())].map(([pid, usage]) => [pid, usage.cpuSeconds] as const));
-  let exited: string | undefined;
-  proc.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
-  for (;;) {
-    let committed = 0n;
-    for (const topic of topics)
-      for (const { partition, offset } of await admin.groupOffsets(group, topic)) {
-        const end = ends.get(`${topic}:${partition}`) ?? 0n;
-        committed += offset === '-1' ? 0n : BigInt(offset) > end ? end : BigInt(offset);
-      }
-    const now = performance.now();
-    const done = Number(committed);
-    if (done > 0 && !first) first = { at: now, committed: done, cpu: await cpuNow() };
-    if (done >= total) {
-      const steady = first && now > first.at ? (total - first.committed) / ((now - first.at) / 1000) : 0;
-      const withStartup = total / ((now - startedMs) / 1000);
-      const cpuAtEnd = await cpuNow();
-      const cpuAtStart = steady ? first!.cpu : new Map<number, number>();
-      return {
-        documentsPerSecond: steady || withStartup,
-        documentsPerSecondWithStartup: withStartup,
-        startupSeconds: ((first?.at ?? now) - startedMs) / 1000,
-        steadyDocuments: steady ? total - first!.committed : total,
-        windowCpuSeconds: new Map(
-          [...cpuAtEnd].map(([pid, cpu]) => [pid, cpu - (cpuAtStart.get(pid) ?? 0)] as const),
-        ),
-      };
-    }
-    if (exited) throw new Error(`${group}: the process ${exited} with ${done}/${total} documents committed`);
-    if (now - startedMs > timeoutMs)
-      throw new Error(`${group}: ${done}/${total} documents committed after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/**
- * Waits until the group is stable with `members` members holding partitions. With 2 workers the
- * documents are produced only then: otherwise the first worker would read most of a quick run's
- * documents alone while the second starts, and the figure would not be the rate of 2 workers.
- */
-async function waitForMembers(
-  admin: Admin,
-  group: string,
-  members: number,
-  proc: ChildProcess,
-  timeoutMs: number,
-) {
-  const started = performance.now();
-  for (;;) {
-    const description = await admin.describeGroup(group).catch(() => undefined);
-    if (
-      description?.state === 'Stable' &&
-      description.members.filter((m) => m.assignments.length).length >= members
-    )
-      return;
-    if (proc.exitCode !== null)
-      throw new Error(`${group}: the process exited with ${proc.exitCode} before the group formed`);
-    if (performance.now() - started > timeoutMs)
-      throw new Error(`${group}: no stable group of ${members} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Stops a run's process (SIGTERM, then SIGKILL of every process of its tree after 30 s). */
-async function stopProcess(proc: ChildProcess, pids: Iterable<number>): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }, 30_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A copy of each data source with this run's domain and table id, in a folder of its own. */
@@ -255,8 +145,6 @@ const countRows = async (pool: pg.Pool, tables: string[]) => {
     rows += Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
   return rows;
 };
-
-const tail = (text: string, lines = 30) => text.split('\n').slice(-lines).join('\n');
 
 export async function ingestScenario(options: {
   quick: boolean;

@@ -148,6 +148,12 @@ export const scenarios: readonly Scenario[] = [
     'ingestScenario',
   ),
   inChild(
+    'kafka-postgres',
+    'tributary run kafka (JSON, Avro) → postgres sink vs a bare consume-COPY-upsert loop: CPU per record, peak RSS',
+    'kafka-postgres',
+    'kafkaPostgresScenario',
+  ),
+  inChild(
     'submission',
     'forms posted to the receiver (concurrency 32) until their changes are on Kafka, vs the same rows by a bare pg-promise loop',
     'submission',
