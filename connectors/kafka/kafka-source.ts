@@ -190,6 +190,7 @@ export class KafkaSource implements Source {
     const record = this.envelope(lane, message);
     try {
       record.value = message.value === null ? null : this.decoder.decodeSync!(message.value);
+      if (this.decoder.bytesAreJson) record.rawValueIsJson = true;
     } catch (error) {
       this.markUndecodable(record, error);
     }
@@ -200,6 +201,7 @@ export class KafkaSource implements Source {
     const record = this.envelope(lane, message);
     try {
       record.value = message.value === null ? null : await this.decoder.decode(message.value);
+      if (this.decoder.bytesAreJson) record.rawValueIsJson = true;
     } catch (error) {
       this.markUndecodable(record, error);
     }
