@@ -36,7 +36,7 @@ import { demoChanges } from './demo-documents.js';
 import type { IngestBareRequest } from './ingest-bare-child.js';
 import { eventDocument, rowsOf } from './ingest-rows.js';
 import { stopProcess, tail, timeCommits, waitForMembers } from './group-progress.js';
-import { cpuPer100k, watchProcessTree } from './process-usage.js';
+import { cpuPer100k, readStackCpu, watchProcessTree } from './process-usage.js';
 import { preparePipeline } from './prepare-pipeline.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { ScenarioUnavailableError } from './scenario-unavailable-error.js';
@@ -325,6 +325,7 @@ export async function ingestScenario(options: {
         proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
         proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
         const watch = watchProcessTree(proc.pid!);
+        const stackBefore = await readStackCpu();
         let timed;
         try {
           let ends = sharedEnds;
@@ -348,6 +349,9 @@ export async function ingestScenario(options: {
           throw new Error(`${(error as Error).message}\n--- its last output:\n${output}`, { cause: error });
         }
         const usage = await watch.stop();
+        const stackAfter = await readStackCpu();
+        for (const server of ['postgres', 'kafka', 'machine'] as const)
+          noteCpu(`${side}.${server}`, stackAfter[server] - stackBefore[server], documents);
         const peaks = new Map([...usage].map(([pid, u]) => [pid, u.peakRssKiB] as const));
         await stopProcess(proc, peaks.keys());
         rates[side].push(timed.documentsPerSecond);
@@ -391,6 +395,9 @@ export async function ingestScenario(options: {
       figures[`${side}.documentsPerSecondWithStartup`] = figure(withStartup[side], 'documents/s');
       figures[`${side}.startupSeconds`] = figure(startup[side], 's');
       figures[`${side}.cpuSecondsPer100k`] = figure(cpu[side]!, 'CPU s/100k');
+      // Where the rest of the machine went meanwhile (shared servers: other work included).
+      for (const server of ['postgres', 'kafka', 'machine'] as const)
+        figures[`${side}.${server}CpuSecondsPer100k`] = figure(cpu[`${side}.${server}`]!, 'CPU s/100k');
     }
     const ratios: Record<string, Ratio> = {
       oneWorkerToBare: ratioOf(
@@ -438,6 +445,8 @@ export async function ingestScenario(options: {
         'pipeline1.worker': medianOf(cpu.pipeline1!),
         'pipeline2.total': medianOf(cpu.pipeline2!),
         'pipeline2.supervisor': medianOf(cpu['pipeline2.supervisor']!),
+        'pipeline1.postgres': medianOf(cpu['pipeline1.postgres']!),
+        'pipeline1.kafka': medianOf(cpu['pipeline1.kafka']!),
       },
       seconds: round3((performance.now() - started) / 1000),
       setup: {

@@ -128,3 +128,39 @@ export const ownCpuSeconds = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 };
+
+/** CPU seconds so far of the servers on this machine: every PostgreSQL process and the Kafka broker. */
+export interface StackCpu {
+  postgres: number;
+  kafka: number;
+  /** Busy CPU seconds of the whole machine (all cores, /proc/stat): everything, ours and others'. */
+  machine: number;
+}
+
+/**
+ * The stack's CPU counters now, for a window's difference. The servers are shared with whatever
+ * else runs on the machine, so a window's figures include that work too.
+ */
+export async function readStackCpu(): Promise<StackCpu> {
+  const ticks = clockTicks();
+  let postgres = 0;
+  let kafka = 0;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name === 'postgres') postgres += parseCpuSeconds(stat, ticks) ?? 0;
+      else if (name === 'java' && (await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('kafka.Kafka'))
+        kafka += parseCpuSeconds(stat, ticks) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const total = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+  const fields = total.split(/\s+/).slice(1).map(Number);
+  const machine =
+    fields.length >= 8 ? (fields.reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!) / ticks : 0;
+  return { postgres, kafka, machine };
+}
