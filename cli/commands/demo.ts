@@ -7,7 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { demoExports } from '../demo-exports.js';
+import { taskSettings } from './worker.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
@@ -96,7 +106,21 @@ export async function demo(): Promise<number> {
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule()],
+    modules: [
+      receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }),
+      reportsModule(),
+      exportsModule(taskSettings()),
+      importsModule(taskSettings(), {
+        maxUploadBytes: 50 * 1024 * 1024,
+        outbox: {
+          table: 'tributary_outbox',
+          channel: 'tributary_outbox',
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(taskSettings()),
+    ],
+    authenticator: sessionAuthenticator(taskSettings()),
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
@@ -234,6 +258,7 @@ export async function demo(): Promise<number> {
           .join('\n'),
       );
     }
+    await demoExports({ serverUrl: receiver.url, endpoints, logger, domain, user: users[0]!, step: 11 });
   } finally {
     await admin.close();
     await receiver.close();
@@ -249,6 +274,8 @@ Try it yourself (npm run tributary -- serve pipelines/examples/submissions-to-ka
   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} 'http://127.0.0.1:8000/a/${domain}/reports/medications-taken/data?format=csv'
   npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
   npm run tributary -- ucr eval --config pipelines/ucr/visit-medications.json --docs <forms.jsonl>   try a data source offline
+  npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml --blobs s3 & npm run tributary -- worker &
+  open http://127.0.0.1:8000/a/${domain}/login as ${users[0]!.username} / ${users[0]!.password}: exports (live progress bar), case import, pipelines
   npm run tributary -- docs                                                  every component and its options
   npm test                                                                   the whole suite against the real stack`);
   return 0;

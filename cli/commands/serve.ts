@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { taskSettings } from './worker.js';
+import { pipelinesStatusProvider } from './pipelines-status.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -57,6 +67,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
 
   const logger = createLogger();
   const host = new PipelineHost(logger);
+  const tasks = taskSettings();
   const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
@@ -70,7 +81,18 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
         outboxChannel: values['outbox-channel'],
       }),
       reportsModule(),
+      exportsModule(tasks),
+      importsModule(tasks, {
+        maxUploadBytes: maxBodyBytes,
+        outbox: {
+          table: values['outbox-table'],
+          channel: values['outbox-channel'],
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(tasks, { pipelineStatus: pipelinesStatusProvider(plans) }),
     ],
+    authenticator: sessionAuthenticator(tasks),
   });
   const telemetry =
     plans.length && metricsPort
@@ -91,6 +113,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   try {
     if (plans.length) await host.start(plans);
     console.log(`Receiving submissions at ${receiver.url}/a/<domain>/receiver`);
+    console.log(`Pages: ${receiver.url}/a/<domain>/login (exports, case import, pipelines)`);
   } catch (error) {
     logger.error({ err: error }, 'Could not start the pipelines.');
     exitCode = 1;
