@@ -183,6 +183,13 @@ export const scenarios: readonly Scenario[] = [
     'export',
     'exportScenario',
   ),
+  inChild(
+    'http-frameworks',
+    'the same receiver-shaped route on our node:http core and on Fastify: requests/s and server CPU per request',
+    'http-frameworks',
+    'httpFrameworksScenario',
+    false,
+  ),
   script(
     'free-form',
     'carrying free-form form bodies and case properties in Avro',
