@@ -17,7 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          setupFiles: ['test/support/decimal-equality.ts'],
+          setupFiles: ['test/support/kafkajs-timers-setup.ts', 'test/support/decimal-equality.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -115,8 +115,13 @@ export const commands: readonly CommandSpec[] = [
     name: 'rewind',
     group: PIPELINES,
     summary: "Move a stopped pipeline's committed offsets.",
-    usage: '<pipeline file> --to earliest|latest|<ISO time>',
-    options: { to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE') },
+    usage: '<pipeline file> --to earliest|latest|<ISO time> [--accept-gap]',
+    options: {
+      to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE'),
+      'accept-gap': flag(
+        'Move past records deleted before the group processed them (status shows such gaps); refused without it.',
+      ),
+    },
     positionals: { min: 1, max: 1 },
     run: ({ args, registry }) => rewindCommand(args, registry),
   }),

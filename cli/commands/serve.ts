@@ -99,6 +99,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
       ? await startTelemetryServer(metricsPort, values.host, host.metrics.registry, {
           healthy: () => host.healthy,
           ready: () => host.ready,
+          notReadyReasons: () => host.notReadyReasons(),
         })
       : undefined;
   let exitCode = 0;
