@@ -184,6 +184,12 @@ export const scenarios: readonly Scenario[] = [
     'exportScenario',
   ),
   inChild(
+    'parallelism',
+    'a stage waiting 5 ms per record on one partition, without and with parallelism by key (4, 16 in flight)',
+    'parallelism',
+    'parallelismScenario',
+  ),
+  inChild(
     'http-frameworks',
     'the same receiver-shaped route on our node:http core and on Fastify: requests/s and server CPU per request',
     'http-frameworks',

@@ -9,4 +9,4 @@ export {
   type PipelinePlan,
 } from './load-pipeline.js';
 export { pipelineJsonSchema } from './pipeline-json-schema.js';
-export type { DeadLetterConfig, Delivery, RetryPolicy } from './pipeline-schema.js';
+export type { DeadLetterConfig, Delivery, Parallelism, RetryPolicy } from './pipeline-schema.js';

@@ -19,7 +19,12 @@ import type { z } from 'zod';
 import type { ComponentKind, ProcessorSpec, SinkSpec, SourceSpec } from '../contract/index.js';
 import type { Registry } from '../registry/index.js';
 import { interpolate, MissingVariableError, hasReference } from './interpolate.js';
-import { pipelineFileSchema, type DeadLetterConfig, type Delivery } from './pipeline-schema.js';
+import {
+  pipelineFileSchema,
+  type DeadLetterConfig,
+  type Delivery,
+  type Parallelism,
+} from './pipeline-schema.js';
 
 export interface ConfigProblem {
   file: string;
@@ -51,6 +56,8 @@ export interface PipelinePlan {
   processors: ComponentPlan<ProcessorSpec>[];
   sinks: Record<string, ComponentPlan<SinkSpec>>;
   delivery: Delivery;
+  /** Records of different keys of one lane processed concurrently; absent: one chunk after another. */
+  parallelism?: Parallelism;
   deadLetter: DeadLetterConfig & { topic: string };
 }
 
@@ -249,6 +256,7 @@ export function loadPipelineText(
     processors: processors as ComponentPlan<ProcessorSpec>[],
     sinks: sinks as Record<string, ComponentPlan<SinkSpec>>,
     delivery: file0.delivery,
+    ...(file0.parallelism === undefined ? {} : { parallelism: file0.parallelism }),
     deadLetter: { ...file0.deadLetter, topic: file0.deadLetter.topic ?? `${file0.name}.dead-letter` },
   };
   return { ok: true, plan: freezePlan(plan) };
@@ -267,6 +275,7 @@ function freezePlan(plan: PipelinePlan): PipelinePlan {
     Object.freeze(component);
   }
   deepFreeze(plan.delivery);
+  deepFreeze(plan.parallelism);
   deepFreeze(plan.deadLetter);
   Object.freeze(plan.processors);
   Object.freeze(plan.sinks);
