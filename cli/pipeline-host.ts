@@ -2,6 +2,7 @@
  * Runs several pipelines in one process, each its own consumer group: builds their components,
  * wires the dead-letter writer, serves health and metrics, and stops them all on request.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { defaultKafkaLibrary, kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
 import { produceDeadLetters } from '../connectors/kafka/kafka-dead-letters.js';
 import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres/postgres-dead-letters.js';
@@ -24,7 +25,7 @@ export class PipelineHost {
 
   constructor(
     private readonly logger: Logger,
-    options: { defaultMetrics?: boolean } = {},
+    private readonly options: { defaultMetrics?: boolean; tracer?: Tracer } = {},
   ) {
     this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   }
@@ -61,6 +62,7 @@ export class PipelineHost {
           metrics: this.metrics,
           resources: this.resources,
           deadLetters: this.deadLetterWriterFor(plan, this.resources),
+          ...(this.options.tracer ? { tracer: this.options.tracer } : {}),
         },
         this.abort.signal,
       );
@@ -110,6 +112,11 @@ export class PipelineHost {
       setTimeout(check, everyMs).unref();
     };
     setTimeout(check, firstMs).unref();
+  }
+
+  /** The running pipeline of this name (admin API: pause, resume, this worker's view). */
+  runner(name: string): PipelineRunner | undefined {
+    return this.runners.find((r) => r.name === name);
   }
 
   onFatal(listener: (error: Error) => void): void {

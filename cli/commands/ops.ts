@@ -12,7 +12,8 @@ import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
 import type { SourceBacklog } from '../../runtime/contract/index.js';
 import type { PipelinePlan } from '../../runtime/config/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
-import { flagOption, requiredOption, UsageError, type CommandInput } from '../command.js';
+import { fetchStatuses } from '../admin-client.js';
+import { flagOption, requiredOption, stringOption, UsageError, type CommandInput } from '../command.js';
 import { formatTable } from '../format.js';
 import { loadPlans } from '../load-plans.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
@@ -140,12 +141,18 @@ export async function pipelineStatus(
 }
 
 export async function statusCommand({ values, positionals, registry, out }: CommandInput): Promise<number> {
-  const plans = await loadPlans(positionals, registry);
+  const adminUrl = stringOption(values, 'admin-url');
+  if (!positionals.length === !adminUrl)
+    throw new UsageError('give pipeline files, or --admin-url of a running process (not both)');
+  const plans = adminUrl ? [] : await loadPlans(positionals, registry);
   const resources = new ResourcePool();
   try {
-    const statuses = await withAdmin(resources, (admin) =>
-      Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
-    );
+    // A running `run` or `serve` answers from its admin API; otherwise ask the broker and stores.
+    const statuses = adminUrl
+      ? await fetchStatuses(adminUrl)
+      : await withAdmin(resources, (admin) =>
+          Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
+        );
     if (flagOption(values, 'json')) {
       out(JSON.stringify(statuses, null, 2));
       return 0;

@@ -118,14 +118,19 @@ channel: tributary_outbox`,
 /** A stored row as a record for its topic. */
 export function toOutboxRecord(row: StoredOutboxRow): SourceRecord {
   const value = Buffer.from(JSON.stringify(row.payload));
+  const headers = row.headers ?? {};
   return {
     key: row.doc_id,
     value: row.payload,
-    headers: {},
+    headers,
     timestamp: row.created_at.getTime(),
     routing: { target: row.topic, version: row.version },
     position: { lane: outboxLane, offset: String(row.id) },
-    raw: { key: Buffer.from(row.doc_id), value, headers: {} },
+    raw: {
+      key: Buffer.from(row.doc_id),
+      value,
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+    },
   };
 }
 
@@ -298,7 +303,7 @@ export class OutboxSource implements Source {
     const session = this.session;
     if (!session) return Promise.resolve([]);
     return session.any<StoredOutboxRow>(
-      `SELECT id, topic, doc_id, doc_type, version, payload, created_at FROM ${this.table}
+      `SELECT id, topic, doc_id, doc_type, version, payload, created_at, headers FROM ${this.table}
         WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
       [this.pending.ids().map(String), this.config.batchSize],
     );

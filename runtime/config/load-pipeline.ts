@@ -19,6 +19,7 @@ import type { z } from 'zod';
 import type { ComponentKind, ProcessorSpec, SinkSpec, SourceSpec } from '../contract/index.js';
 import type { Registry } from '../registry/index.js';
 import { interpolate, MissingVariableError, hasReference } from './interpolate.js';
+import { applyOverrides, type ConfigOverride } from './overrides.js';
 import {
   pipelineFileSchema,
   type DeadLetterConfig,
@@ -62,6 +63,11 @@ export interface PipelinePlan {
 }
 
 export type LoadResult = { ok: true; plan: PipelinePlan } | { ok: false; problems: ConfigProblem[] };
+
+export interface LoadOptions {
+  /** `--set path=value` overrides, applied after interpolation and before validation. */
+  overrides?: readonly ConfigOverride[];
+}
 
 type PathSegment = string | number;
 
@@ -127,6 +133,7 @@ export async function loadPipelineFile(
   file: string,
   registry: Registry,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): Promise<LoadResult> {
   let text: string;
   try {
@@ -139,7 +146,7 @@ export async function loadPipelineFile(
       ],
     };
   }
-  return loadPipelineText(text, file, registry, env);
+  return loadPipelineText(text, file, registry, env, options);
 }
 
 export function loadPipelineText(
@@ -147,6 +154,7 @@ export function loadPipelineText(
   file: string,
   registry: Registry,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
@@ -185,6 +193,9 @@ export function loadPipelineText(
       }
     },
   });
+
+  for (const message of applyOverrides(doc, options.overrides ?? []))
+    problems.push({ file, line: 1, col: 1, path: '', message });
 
   const raw: unknown = doc.toJS();
   const top = pipelineFileSchema.safeParse(raw ?? {});

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Tracer } from '@opentelemetry/api';
 import type {
   ComponentContext,
   DeadLetterWriter,
@@ -20,10 +21,13 @@ import type {
 import type { PipelinePlan } from '../config/load-pipeline.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 import { Checkpointer } from './checkpointer.js';
+import { LagClock } from './lag-clock.js';
 import { ChunkRunner, type LaneWork, type Stage } from './chunk-runner.js';
 import { keyGroups } from './key-groups.js';
 import { LaneCommitter } from './lane-committer.js';
+import { PauseGate } from './pause-gate.js';
 import { ReadinessTracker } from './readiness.js';
+import { startRecordSpans } from './record-spans.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
 export interface RunnerDependencies {
@@ -31,6 +35,8 @@ export interface RunnerDependencies {
   metrics: PipelineMetrics;
   resources: Resources;
   deadLetters: DeadLetterWriter;
+  /** Set when tracing is on (runtime/telemetry/tracing.ts): a span per record. */
+  tracer?: Tracer;
 }
 
 /** How often a pipeline that is not ready says why in the log. */
@@ -48,6 +54,8 @@ export class PipelineRunner {
    */
   private readonly committer = new LaneCommitter((lane, position) => this.commit(lane, position));
   private readonly activeLanes = new Set<string>();
+  private readonly gate = new PauseGate();
+  private readonly lagClock = new LagClock();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
   private started = false;
@@ -69,6 +77,12 @@ export class PipelineRunner {
     this.name = plan.name;
     this.log = deps.logger.child({ pipeline: plan.name });
     this.chunks = new ChunkRunner(plan, stages, sinks, deps, this.log, this.readiness);
+    deps.metrics.observe(() => ({
+      pipeline: this.name,
+      ready: this.ready,
+      paused: this.paused,
+      lagSeconds: this.lagClock.read(Date.now(), this.activeLanes),
+    }));
   }
 
   /** Builds every component of the plan through its spec's factory. */
@@ -107,6 +121,21 @@ export class PipelineRunner {
   /** Ready once its sinks started and the source owns at least one lane, while nothing stands in the way. */
   get ready(): boolean {
     return this.notReadyReasons().length === 0;
+  }
+
+  get paused(): boolean {
+    return this.gate.paused;
+  }
+
+  /** Stops consuming every lane (no batch begins) while keeping the lanes and the group membership. */
+  pause(): void {
+    if (!this.gate.paused) this.log.info({}, 'Paused: no new batch begins until resumed.');
+    this.gate.pause();
+  }
+
+  resume(): void {
+    if (this.gate.paused) this.log.info({}, 'Resumed.');
+    this.gate.resume();
   }
 
   /** Why the pipeline is not ready (empty when it is): starting, failed, no lanes, a failing dependency… */
@@ -179,6 +208,8 @@ export class PipelineRunner {
   private readonly handler: SourceHandler = {
     onAssigned: (lanes) => {
       for (const lane of lanes) this.activeLanes.add(lane);
+      // A lane (re)assigned starts its lag clock afresh: what it measured before is another owner's now.
+      for (const lane of lanes) this.lagClock.forget(lane);
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'assigned' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       this.log.info({ lanes }, 'Lanes assigned.');
@@ -202,7 +233,7 @@ export class PipelineRunner {
       if (end !== undefined && /^\d+$/.test(end) && /^\d+$/.test(next)) {
         this.deps.metrics.consumerLag.set({ pipeline: this.name, lane }, Number(BigInt(end) - BigInt(next)));
       }
-      return this.runBatch(lane, records, next, control);
+      return this.gatedBatch(lane, records, next, control, end);
     },
     onLaneRefused: (lane, refusal) => this.refuseLane(lane, refusal),
   };
@@ -221,6 +252,30 @@ export class PipelineRunner {
   async replay(records: SourceRecord[]): Promise<void> {
     const control: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
     await this.chunks.run({ lane: 'replay', control, isActive: () => !this.abort.signal.aborted }, records);
+  }
+
+  /** Waits while paused (dropping the batch if its lane goes meanwhile), then runs it and times the lane's lag. */
+  private async gatedBatch(
+    lane: string,
+    records: SourceRecord[],
+    next: string,
+    control: LaneControl,
+    end: string | undefined,
+  ): Promise<void> {
+    if (records.length) this.lagClock.arrived(lane, records[0]!.timestamp);
+    const wanted = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
+    // Only a paused gate costs an await: an unpaused batch starts in the same tick it arrived.
+    if (this.gate.paused && !(await this.gate.pass(wanted))) return;
+    const spans = this.deps.tracer
+      ? startRecordSpans(this.deps.tracer, this.name, lane, records, {
+          stages: this.stages.map((stage) => stage.name),
+          sinks: this.sinks.map(([name]) => name),
+        })
+      : undefined;
+    await this.runBatch(lane, records, next, control);
+    spans?.end(this.fatalError);
+    if (records.length)
+      this.lagClock.processed(lane, records.at(-1)!.timestamp, end === undefined || end === next);
   }
 
   private async runBatch(
