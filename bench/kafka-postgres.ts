@@ -20,6 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,10 @@ const nodeArgs = (label: string) => [
       ]
     : []),
 ];
+/** Worker processes of the pipeline side (`tributary run --workers N`): BENCH_KP_WORKERS, default 1. */
+const workers = Number(process.env.BENCH_KP_WORKERS ?? 1);
+/** BENCH_KP_OUTPUT_DIR: each measured process's whole output (e.g. with --trace-gc) to `<label>.log` there. */
+const outputDir = process.env.BENCH_KP_OUTPUT_DIR;
 type Format = (typeof formats)[number];
 type Side = 'bare' | 'pipeline';
 
@@ -252,13 +257,19 @@ export async function kafkaPostgresScenario(options: {
         createdTopics.push(`${name}.dead-letter`);
         const file = join(work, `${name}.yaml`);
         await writeFile(file, pipelineYaml(name, backlog.topic, format, table));
-        proc = spawn(process.execPath, [...nodeArgs(label), cli, 'run', file, '--port', '0'], {
+        const workerArgs = workers > 1 ? ['--workers', String(workers)] : [];
+        proc = spawn(process.execPath, [...nodeArgs(label), cli, 'run', file, '--port', '0', ...workerArgs], {
           stdio: ['ignore', 'pipe', 'pipe'],
           cwd: root,
           env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
         });
       }
       let output = '';
+      if (outputDir) {
+        const whole = createWriteStream(join(outputDir, `${label}.log`));
+        proc.stdout!.pipe(whole);
+        proc.stderr!.pipe(whole);
+      }
       proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
       proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
       const watch = watchProcessTree(proc.pid!);
@@ -372,6 +383,7 @@ export async function kafkaPostgresScenario(options: {
         repeats,
         jsonBytes: sample,
         smallBacklog,
+        workers,
         ...delivery,
       },
       details: {

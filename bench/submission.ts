@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -25,7 +25,7 @@ import { parseXForm } from '../commcare/xform/xform-parse.js';
 import { primaryStoreTables } from '../connectors/postgres/primary-store.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import type { Case } from '../schemas/generated/index.js';
-import { cpuPer100k, ownCpuSeconds, watchProcessTree } from './process-usage.js';
+import { cpuPer100k, ownCpuSeconds, treeCpuSeconds, watchProcessTree } from './process-usage.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { figure, ratioOf } from './spread.js';
 
@@ -35,6 +35,11 @@ const primaryCases = primaryStoreTables.cases;
 const primaryCaseIndices = primaryStoreTables.caseIndices;
 const primaryCaseTransactions = primaryStoreTables.caseTransactions;
 const concurrency = 32;
+/**
+ * `tributary serve --processes`: BENCH_RECEIVER_PROCESSES, by default the machine's cores (what
+ * serve does by default); 1 measures one process with the relay in it.
+ */
+const receiverProcesses = Number(process.env.BENCH_RECEIVER_PROCESSES ?? availableParallelism());
 
 interface Options {
   quick: boolean;
@@ -69,6 +74,8 @@ async function startReceiver(
       `${id}.outbox`,
       '--outbox-channel',
       `${id}_outbox`,
+      '--processes',
+      String(receiverProcesses),
     ],
     {
       cwd: repositoryRoot,
@@ -107,7 +114,8 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
       CASES_TOPIC: topics.cases,
     });
     const watch = watchProcessTree(receiver.process.pid!);
-    const receiverCpu = async () => (await watch.sample()).get(receiver.process.pid!)?.cpuSeconds ?? 0;
+    // Every process of the receiver: with --processes N, the primary (relay, accepting) and its N.
+    const receiverCpu = async () => treeCpuSeconds(await watch.sample());
     let summary;
     let lastChangeSeconds: number;
     let receiverCpuSeconds: number;
@@ -173,7 +181,14 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
       },
       headline: ['receiver.submissionsPerSecond', 'receiver.p99Ms', 'bare.submissionsPerSecond'],
       seconds: (performance.now() - started) / 1000,
-      setup: { submissions: count, concurrency, users: users.length, blobs: 's3', relay: 'same process' },
+      setup: {
+        submissions: count,
+        concurrency,
+        users: users.length,
+        blobs: 's3',
+        relay: 'same process',
+        receiverProcesses,
+      },
     };
   } finally {
     await dropBenchObjects(db, resources, id, topics, domain);
@@ -384,7 +399,8 @@ export async function submissionToRowScenario({ quick, log }: Options): Promise<
       UCR_CONFIG_FOLDER: configFolder,
     });
     const watch = watchProcessTree(receiver.process.pid!);
-    const receiverCpu = async () => (await watch.sample()).get(receiver.process.pid!)?.cpuSeconds ?? 0;
+    // Every process of the receiver: with --processes N, the primary (relay, accepting) and its N.
+    const receiverCpu = async () => treeCpuSeconds(await watch.sample());
     let max;
     let latencies: number[] = [];
     let pacedSummary;
