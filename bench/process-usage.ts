@@ -129,10 +129,11 @@ export const ownCpuSeconds = (): number => {
   return (user + system) / 1e6;
 };
 
-/** CPU seconds so far of the servers on this machine: every PostgreSQL process and the Kafka broker. */
+/** CPU seconds so far of the servers on this machine: every PostgreSQL process, the Kafka broker, MinIO. */
 export interface StackCpu {
   postgres: number;
   kafka: number;
+  minio: number;
   /** Busy CPU seconds of the whole machine (all cores, /proc/stat): everything, ours and others'. */
   machine: number;
 }
@@ -145,12 +146,14 @@ export async function readStackCpu(): Promise<StackCpu> {
   const ticks = clockTicks();
   let postgres = 0;
   let kafka = 0;
+  let minio = 0;
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (name === 'postgres') postgres += parseCpuSeconds(stat, ticks) ?? 0;
+      else if (name === 'minio') minio += parseCpuSeconds(stat, ticks) ?? 0;
       else if (name === 'java' && (await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('kafka.Kafka'))
         kafka += parseCpuSeconds(stat, ticks) ?? 0;
     } catch {
@@ -162,5 +165,5 @@ export async function readStackCpu(): Promise<StackCpu> {
   const fields = total.split(/\s+/).slice(1).map(Number);
   const machine =
     fields.length >= 8 ? (fields.reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!) / ticks : 0;
-  return { postgres, kafka, machine };
+  return { postgres, kafka, minio, machine };
 }

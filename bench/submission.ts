@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -25,7 +25,13 @@ import { parseXForm } from '../commcare/xform/xform-parse.js';
 import { primaryStoreTables } from '../connectors/postgres/primary-store.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import type { Case } from '../schemas/generated/index.js';
-import { cpuPer100k, ownCpuSeconds, treeCpuSeconds, watchProcessTree } from './process-usage.js';
+import {
+  cpuPer100k,
+  ownCpuSeconds,
+  readStackCpu,
+  treeCpuSeconds,
+  watchProcessTree,
+} from './process-usage.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { figure, ratioOf } from './spread.js';
 
@@ -36,10 +42,12 @@ const primaryCaseIndices = primaryStoreTables.caseIndices;
 const primaryCaseTransactions = primaryStoreTables.caseTransactions;
 const concurrency = 32;
 /**
- * `tributary serve --processes`: BENCH_RECEIVER_PROCESSES, by default the machine's cores (what
- * serve does by default); 1 measures one process with the relay in it.
+ * `tributary serve --processes`: BENCH_RECEIVER_PROCESSES, 1 by default (the receiver and its
+ * pipelines in one process, as the floors were set). On this shared 2-core machine a second
+ * receiver process was slower, not faster (bench/README.md, the receiver on every core); set it
+ * to the cores of a machine where the servers run elsewhere.
  */
-const receiverProcesses = Number(process.env.BENCH_RECEIVER_PROCESSES ?? availableParallelism());
+const receiverProcesses = Number(process.env.BENCH_RECEIVER_PROCESSES ?? 1);
 
 interface Options {
   quick: boolean;
@@ -119,11 +127,22 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
     let summary;
     let lastChangeSeconds: number;
     let receiverCpuSeconds: number;
+    let receiverStack: Record<'postgres' | 'minio' | 'client' | 'machine', number>;
     try {
       const client = new SubmissionClient(receiver.url, concurrency);
       const cpuStarted = await receiverCpu();
+      const stackBefore = await readStackCpu();
+      const clientBefore = ownCpuSeconds();
       summary = await postGenerated(client, { domain, count, concurrency, seed: 7, users });
       client.close();
+      // While forms were posted: what each server and the load generator spent per form.
+      const stackAfter = await readStackCpu();
+      receiverStack = {
+        postgres: cpuPer100k(stackAfter.postgres - stackBefore.postgres, count),
+        minio: cpuPer100k(stackAfter.minio - stackBefore.minio, count),
+        client: cpuPer100k(ownCpuSeconds() - clientBefore, count),
+        machine: cpuPer100k(stackAfter.machine - stackBefore.machine, count),
+      };
       const acknowledgedAt = performance.now();
       if (summary.refused)
         throw new Error(`the receiver refused ${summary.refused} forms: ${summary.firstRefusal}`);
@@ -165,6 +184,14 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
         'bare.p99Ms': figure([bare.p99Ms], 'ms'),
         'receiver.cpuSecondsPer100k': figure([cpuPer100k(receiverCpuSeconds, count)], 'CPU s/100k'),
         'bare.cpuSecondsPer100k': figure([bare.cpuSecondsPer100k], 'CPU s/100k'),
+        ...Object.fromEntries(
+          Object.entries(receiverStack).map(([who, value]) => [
+            `receiver.${who}CpuSecondsPer100k`,
+            figure([Math.round(value * 10) / 10], 'CPU s/100k'),
+          ]),
+        ),
+        'bare.postgresCpuSecondsPer100k': figure([bare.postgresCpuSecondsPer100k], 'CPU s/100k'),
+        'bare.machineCpuSecondsPer100k': figure([bare.machineCpuSecondsPer100k], 'CPU s/100k'),
       },
       ratios: {
         'receiver/bare': ratioOf(
@@ -216,7 +243,13 @@ async function bareInserts(
   count: number,
   domain: string,
   users: DemoUser[],
-): Promise<{ perSecond: number; p99Ms: number; cpuSecondsPer100k: number }> {
+): Promise<{
+  perSecond: number;
+  p99Ms: number;
+  cpuSecondsPer100k: number;
+  postgresCpuSecondsPer100k: number;
+  machineCpuSecondsPer100k: number;
+}> {
   await db.none(
     `
     CREATE TABLE $1:name.forms (form_id text PRIMARY KEY, domain text, xmlns text, state text, version bigint, event jsonb);
@@ -253,6 +286,7 @@ async function bareInserts(
   let next = 0;
   const begun = performance.now();
   const cpuBegun = ownCpuSeconds();
+  const stackBegun = await readStackCpu();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (;;) {
@@ -304,8 +338,13 @@ async function bareInserts(
   );
   const seconds = (performance.now() - begun) / 1000;
   const cpuSeconds = ownCpuSeconds() - cpuBegun;
+  const stackEnded = await readStackCpu();
   latencies.sort((a, b) => a - b);
   return {
+    postgresCpuSecondsPer100k:
+      Math.round(cpuPer100k(stackEnded.postgres - stackBegun.postgres, count) * 10) / 10,
+    machineCpuSecondsPer100k:
+      Math.round(cpuPer100k(stackEnded.machine - stackBegun.machine, count) * 10) / 10,
     perSecond: Math.round((count / seconds) * 10) / 10,
     p99Ms: Math.round((latencies[Math.floor(latencies.length * 0.99)] ?? 0) * 10) / 10,
     cpuSecondsPer100k: Math.round(cpuPer100k(cpuSeconds, count) * 10) / 10,
