@@ -9,7 +9,7 @@ import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import type { PipelinePlan } from '../runtime/config/index.js';
-import type { DeadLetter, DeadLetterWriter, Logger } from '../runtime/contract/index.js';
+import type { DeadLetter, DeadLetterWriter, Endpoints, Logger } from '../runtime/contract/index.js';
 import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
@@ -18,6 +18,8 @@ import { ensureTopics, writtenTopics } from './topics.js';
 export class PipelineHost {
   readonly resources = new ResourcePool();
   readonly metrics: PipelineMetrics;
+  /** Read once here (or given): every component of every pipeline gets these. */
+  readonly endpoints: Endpoints;
   private readonly runners: PipelineRunner[] = [];
   private readonly abort = new AbortController();
   private fatal: Error | undefined;
@@ -25,14 +27,15 @@ export class PipelineHost {
 
   constructor(
     private readonly logger: Logger,
-    private readonly options: { defaultMetrics?: boolean; tracer?: Tracer } = {},
+    private readonly options: { defaultMetrics?: boolean; endpoints?: Endpoints; tracer?: Tracer } = {},
   ) {
     this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    this.endpoints = options.endpoints ?? readEndpoints();
   }
 
   /** Ensures the topics pipelines write and the dead-letter table, then starts every pipeline. */
   async start(plans: PipelinePlan[]): Promise<void> {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const topics = plans.flatMap(writtenTopics);
     if (topics.length) {
       const admin = await (
@@ -62,6 +65,7 @@ export class PipelineHost {
           metrics: this.metrics,
           resources: this.resources,
           deadLetters: this.deadLetterWriterFor(plan, this.resources),
+          endpoints,
           ...(this.options.tracer ? { tracer: this.options.tracer } : {}),
         },
         this.abort.signal,
@@ -146,7 +150,7 @@ export class PipelineHost {
 
   /** Dead letters go to the pipeline's dead-letter topic (when it reads the log) and to the table. */
   deadLetterWriterFor(plan: PipelinePlan, resources: ResourcePool): DeadLetterWriter {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const onLog = plan.source.spec.topics !== undefined;
     return {
       write: async (letters: DeadLetter[]) => {

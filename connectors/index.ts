@@ -10,6 +10,7 @@ import { kafkaSink } from './kafka/kafka-sink.js';
 import { kafkaSource } from './kafka/kafka-source.js';
 import { postgresSink } from './postgres/postgres-sink.js';
 import { ucrPostgresSink } from './ucr/ucr-postgres-sink.js';
+import { ucrCatalogResource } from './ucr/ucr-catalog-resource.js';
 
 export const connectors: readonly ComponentSpec[] = [
   kafkaSource,
@@ -22,4 +23,5 @@ export const connectors: readonly ComponentSpec[] = [
   memorySink,
   logSink,
   noopSink,
+  ucrCatalogResource,
 ] as const;

@@ -17,7 +17,12 @@ import { flagOption, requiredOption, stringOption, UsageError, type CommandInput
 import { formatTable } from '../format.js';
 import { loadPlans } from '../load-plans.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
-import { formatUcrStatus, ucrStatus, type UcrStatus } from './rebuild.js';
+import { createLogger } from '../../runtime/telemetry/logger.js';
+import {
+  componentStatuses,
+  formatComponentStatuses,
+  type ComponentStatusAnswer,
+} from '../component-status.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await (
@@ -72,8 +77,8 @@ export interface PipelineStatus {
   deadLetters: { total: number; pending: number } | null;
   /** For sources that keep their own positions (the outbox); null when their store did not answer. */
   backlog?: SourceBacklog | null;
-  /** For pipelines with a `ucr-postgres` sink: their data sources' tables and unusable configurations. */
-  ucr?: UcrStatus;
+  /** What components with a status hook say (a catalog's tables and builds), by path in the file. */
+  components: Record<string, ComponentStatusAnswer>;
 }
 
 export async function pipelineStatus(
@@ -106,17 +111,13 @@ export async function pipelineStatus(
       });
     }
   }
+  const context = { endpoints: readEndpoints(), resources, logger: createLogger({ level: 'warn' }) };
   const backlog = plan.source.spec.backlog
-    ? await plan.source.spec.backlog(plan.source.config as never, resources).catch(() => null)
+    ? await plan.source.spec
+        .backlog(plan.source.config as never, { ...context, pipeline: plan.name })
+        .catch(() => null)
     : undefined;
-  const ucr = Object.values(plan.sinks).some((sink) => sink.type === 'ucr-postgres')
-    ? await ucrStatus(await postgresPool(resources, readEndpoints().DATABASE_URL))
-        .then((all) => ({
-          tables: all.tables.filter((t) => t.pipeline === plan.name),
-          configErrors: all.configErrors.filter((e) => e.pipeline === plan.name),
-        }))
-        .catch(() => undefined)
-    : undefined;
+  const components = await componentStatuses(plan, context);
   // The table lives in PostgreSQL; status still reports the log side without it.
   const deadLetters: PipelineStatus['deadLetters'] = await countDeadLetters(
     await postgresPool(resources, readEndpoints().DATABASE_URL),
@@ -136,7 +137,7 @@ export async function pipelineStatus(
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     deadLetters,
     ...(backlog !== undefined ? { backlog } : {}),
-    ...(ucr ? { ucr } : {}),
+    components,
   };
 }
 
@@ -164,7 +165,8 @@ export async function statusCommand({ values, positionals, registry, out }: Comm
       out(
         `${s.pipeline}  group ${s.group}  ${s.state}  ${s.members.length} member(s)  lag ${s.lag}  dead letters ${dlq}`,
       );
-      if (s.ucr) out(formatUcrStatus(s.ucr).replace(/^/gm, '  '));
+      const components = formatComponentStatuses(s.components);
+      if (components) out(components.replace(/^/gm, '  '));
       if (s.backlog !== undefined) {
         const age = s.backlog?.oldestAgeSeconds;
         out(

@@ -18,7 +18,8 @@ import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { PipelineMetrics } from '../../runtime/telemetry/metrics.js';
 import { captureSink, type CapturedRecord } from './capture-sink.js';
 import { compareValues, type Difference, type Path } from './compare.js';
-import { needsOfflineUcr, provideOfflineUcr } from './offline-ucr.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
+import { needsOfflineUcr, offlineUcrResources } from './offline-ucr.js';
 import { parseSection, readJsonInputs, TestFileError, type TestFile } from './test-file.js';
 import type { CaseOutcome, SubjectInput, TestSubject } from './test-subject.js';
 
@@ -102,6 +103,7 @@ async function runCase(
   const letters: DeadLetter[] = [];
   const offline: PipelinePlan = {
     ...plan,
+    resources: needsOfflineUcr(plan) ? await offlineUcrResources(plan, testCase.lookups) : plan.resources,
     source: {
       type: 'memory',
       spec: memorySource,
@@ -117,13 +119,14 @@ async function runCase(
   };
   const resources = new ResourcePool();
   try {
-    if (needsOfflineUcr(plan)) await provideOfflineUcr(plan, resources, testCase.lookups);
     const runner = await PipelineRunner.create(
       offline,
       {
         logger: silentLogger,
         metrics: new PipelineMetrics(),
         resources,
+        // Nothing offline connects; the endpoints are there because every context carries them.
+        endpoints: readEndpoints(),
         deadLetters: {
           write: (batch) => {
             letters.push(...batch);

@@ -111,7 +111,7 @@ describe('tributary test', () => {
     expect(summary.passed).toBe(1);
   });
 
-  it('refuses a pipeline whose ucr stage has no ucr-postgres sink to take data sources from', async () => {
+  it('refuses a pipeline whose ucr stage names no ucr-catalog resource (a load error naming the path)', async () => {
     const file = alteredCopy(
       'pipelines/examples',
       'cases-to-postgres.test.yaml',
@@ -124,7 +124,7 @@ describe('tributary test', () => {
     );
     const { summary, text } = await run([file]);
     expect(summary.broken).toBe(1);
-    expect(text).toContain('the ucr stage has no ucr-postgres sink');
+    expect(text).toMatch(/processors\[0\]\.catalog.*ucr-catalog resource/);
   });
 
   it('applies --set overrides to the tested pipeline', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { readEndpoints } from '../../connectors/endpoints.js';
 import { memorySource } from '../../connectors/memory/memory-source.js';
 import { MemoryStream } from '../../connectors/memory/memory-stream.js';
 import { loadPipelineText } from '../config/load-pipeline.js';
@@ -65,7 +66,13 @@ ${parallelism}`;
   resources.set('memory-stream:in', stream);
   const runner = await PipelineRunner.create(
     loaded.plan,
-    { logger: silentLogger, metrics: new PipelineMetrics(), resources, deadLetters: new MemoryDeadLetters() },
+    {
+      logger: silentLogger,
+      metrics: new PipelineMetrics(),
+      resources,
+      deadLetters: new MemoryDeadLetters(),
+      endpoints: readEndpoints({}),
+    },
     new AbortController().signal,
   );
   await runner.start();
