@@ -105,9 +105,9 @@ const ucrCatalogConfig = z.object({
     ),
   couchDatabases: z
     .record(z.string(), z.string())
-    .default({ user: 'users', location: 'locations', group: 'groups' })
+    .default({ user: 'commcarehq__users', location: 'commcarehq', group: 'commcarehq' })
     .describe(
-      'CouchDB database per lookup kind; `user` and `location` are also where CommCareUser and Location data sources are built from.',
+      'CouchDB database per lookup kind; `user` and `location` are also where CommCareUser and Location data sources are built from. The defaults are where CommCare HQ (and the demo seed) keep them: users in commcarehq__users, locations and groups in the main database.',
     ),
 });
 
