@@ -7,7 +7,12 @@
  */
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { defineResource, type Resource, type ResourceContext } from '../../runtime/contract/index.js';
+import {
+  defineResource,
+  type Resource,
+  type ResourceContext,
+  type ViewBuild,
+} from '../../runtime/contract/index.js';
 import type { UcrActiveDataSource, UcrTableTarget } from '../../commcare/ucr/ucr-catalog.js';
 import type { UcrLookupKey } from '../../commcare/ucr/contract.js';
 import { ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
@@ -203,6 +208,9 @@ export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
     this.folder.stop();
     await this.configs?.stop();
     await this.lifecycle.close();
+  }
+  builds(): ViewBuild[] {
+    return this.lifecycle.runningBuilds();
   }
 
   dataSources(domain: string, referencedDocType: string): readonly UcrActiveDataSource[] {
