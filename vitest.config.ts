@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{runtime,commcare,connectors,processors,server,schemas,cli,bench}/**/*.test.ts'],
+          setupFiles: ['test/support/decimal-equality.ts'],
         },
       },
       {
@@ -16,7 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          setupFiles: ['test/support/kafkajs-timers-setup.ts'],
+          setupFiles: ['test/support/kafkajs-timers-setup.ts', 'test/support/decimal-equality.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -50,6 +50,24 @@ describe('adaptResult', () => {
     expect(result.ratios['dataSources.visits.ratio']!.runs).toEqual([0.5]);
   });
 
+  it('takes the CPU per 100,000 records and peak RSS by role, and CPU spreads as figures', () => {
+    const result = adaptResult(
+      'runtime',
+      {
+        cpuSecondsPer100k: { 'postgres.bare': 1.5, 'postgres.pipeline': 2.25, broken: 'n/a' },
+        peakRssMiB: { scenario: 300 },
+        clients: { platformatic: { postgres: { cpuSecondsPer100k: { min: 2, median: 2.25, max: 3 } } } },
+      },
+      1,
+    );
+    expect(result.cpuSecondsPer100k).toEqual({ 'postgres.bare': 1.5, 'postgres.pipeline': 2.25 });
+    expect(result.peakRssMiB).toEqual({ scenario: 300 });
+    expect(result.figures['clients.platformatic.postgres.cpuSecondsPer100k']).toMatchObject({
+      median: 2.25,
+      unit: 'CPU s/100k',
+    });
+  });
+
   it('names units after the key', () => {
     expect([unitOf('a.recordsPerSecond'), unitOf('p95Ms'), unitOf('joinSeconds'), unitOf('count')]).toEqual([
       'records/s',

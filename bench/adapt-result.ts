@@ -15,6 +15,7 @@ export function unitOf(path: string): string {
   if (/ms$/i.test(last)) return 'ms';
   if (/seconds$/i.test(last)) return 's';
   if (/MiB$/.test(last)) return 'MiB';
+  if (/Per100k$/.test(last)) return 'CPU s/100k';
   if (/bytes$/i.test(last)) return 'bytes';
   return '';
 }
@@ -75,7 +76,22 @@ export function adaptResult(scenario: string, output: unknown, seconds: number):
           walk(item, path ? `${path}.${key}` : key, underRatios || key === 'ratios');
   };
   walk(output, '', false);
-  return { scenario, figures, ratios, peakRssMiB: {}, seconds: round3(seconds), details: output };
+  const byRole = (key: string) =>
+    isObject(output) && isObject(output[key])
+      ? (Object.fromEntries(
+          Object.entries(output[key]).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)),
+        ) as Record<string, number>)
+      : undefined;
+  const cpuSecondsPer100k = byRole('cpuSecondsPer100k');
+  return {
+    scenario,
+    figures,
+    ratios,
+    peakRssMiB: byRole('peakRssMiB') ?? {},
+    ...(cpuSecondsPer100k ? { cpuSecondsPer100k } : {}),
+    seconds: round3(seconds),
+    details: output,
+  };
 }
 
 /** `Form: follow-up visit, 61 answers…` → `form`: a label short enough for a figure name. */

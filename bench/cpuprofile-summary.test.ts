@@ -29,6 +29,25 @@ describe('summariseProfile', () => {
     });
   });
 
+  it('gives each function its total time, what it called included', () => {
+    const nested: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('evaluate', 'file:///r/dist/commcare/ucr/x.js'), children: [3] },
+        { id: 3, callFrame: frame('div', 'file:///r/node_modules/decimal.js/decimal.mjs') },
+      ],
+      startTime: 0,
+      endTime: 4000,
+      samples: [2, 3, 3, 2],
+      timeDeltas: [1000, 1000, 1000, 1000],
+    };
+    const summary = summariseProfile(nested);
+    expect(summary.topTotal.map((t) => [t.name, t.category, t.totalMs])).toEqual([
+      ['evaluate', 'tributary commcare', 3],
+      ['div', 'decimal.js', 2],
+    ]);
+  });
+
   it('counts only the samples inside the window', () => {
     expect(summariseProfile(profile, { window: { fromUs: 2500, toUs: 4500 } })).toMatchObject({
       sampledMs: 2,

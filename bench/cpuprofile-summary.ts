@@ -22,6 +22,16 @@ interface ProfileNode {
   children?: number[];
 }
 
+/** A function's total time: its own and that of everything it called (each sample counted once). */
+export interface TotalTime {
+  name: string;
+  location: string;
+  category: string;
+  totalMs: number;
+  /** Share of the busy (non-idle) time. */
+  totalPercent: number;
+}
+
 export interface CpuProfile {
   nodes: ProfileNode[];
   /** Microseconds, monotonic clock. */
@@ -50,6 +60,8 @@ export interface ProfileSummary {
   busyMs: number;
   byCategory: { category: string; selfMs: number; selfPercent: number }[];
   top: SelfTime[];
+  /** The functions with the most total (inclusive) time, VM entries left out. */
+  topTotal: TotalTime[];
 }
 
 const vmEntries = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
@@ -62,7 +74,7 @@ export function categoryOf(frame: CallFrame): string {
   if (url.startsWith('node:')) return 'node core';
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
-  const ours = /\/dist\/(runtime|connectors|processors|cli|bench)\//.exec(url);
+  const ours = /\/dist\/(runtime|connectors|processors|commcare|server|schemas|cli|bench)\//.exec(url);
   if (ours) return `tributary ${ours[1]}`;
   return 'other';
 }
@@ -132,11 +144,46 @@ export function summariseProfile(
     sampledMs: ms(sampledUs),
     idleMs: ms(idleUs),
     busyMs: ms(busyUs),
+    topTotal: totalTimes(profile, selfUs, top).map(({ frame, us }) => ({
+      name: frame.functionName || '(anonymous)',
+      location: shortLocation(frame),
+      category: categoryOf(frame),
+      totalMs: ms(us),
+      totalPercent: percent(us),
+    })),
     byCategory: [...categories]
       .sort((a, b) => b[1] - a[1])
       .map(([category, us]) => ({ category, selfMs: ms(us), selfPercent: percent(us) })),
     top: functions.sort((a, b) => b.selfMs - a.selfMs).slice(0, top),
   };
+}
+
+/** Inclusive time per function (merged by name and place), from the self time of each node. */
+function totalTimes(
+  profile: CpuProfile,
+  selfUs: ReadonlyMap<number, number>,
+  top: number,
+): { frame: CallFrame; us: number }[] {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map<string, { frame: CallFrame; us: number }>();
+  for (const [id, us] of selfUs) {
+    if (nodes.get(id)!.callFrame.functionName === '(idle)') continue;
+    // A recursive function is on the stack more than once: count the sample once.
+    const counted = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = nodes.get(at)!.callFrame;
+      if (vmEntries.has(frame.functionName) && frame.functionName !== '(garbage collector)') continue;
+      const key = `${frame.functionName}@${frame.url}:${frame.lineNumber}:${frame.columnNumber}`;
+      if (counted.has(key)) continue;
+      counted.add(key);
+      const entry = totals.get(key);
+      if (entry) entry.us += us;
+      else totals.set(key, { frame, us });
+    }
+  }
+  return [...totals.values()].sort((a, b) => b.us - a.us).slice(0, top);
 }
 
 export async function readProfile(file: string): Promise<CpuProfile> {

@@ -20,13 +20,21 @@ const run: BenchRun = {
       },
       ratios: { sinkToStagingUpsert: { ...spreadOf(0.9), of: 'sink', to: 'staging' } },
       peakRssMiB: { scenario: 180, other: 90 },
+      cpuSecondsPer100k: { scenario: 2.9 },
       seconds: 12,
       details: { large: 'x'.repeat(10_000) },
     },
   },
   errors: { ingest: { message: 'no pipeline file', unavailable: true } },
   floors: [
-    { scenario: 'sink-postgres', ratio: 'sinkToStagingUpsert', floor: 1, median: 0.9, status: 'below' },
+    {
+      scenario: 'sink-postgres',
+      ratio: 'sinkToStagingUpsert',
+      kind: 'floor',
+      floor: 1,
+      median: 0.9,
+      status: 'below',
+    },
   ],
 };
 
@@ -40,7 +48,12 @@ describe('historyEntry', () => {
       node: 'v24.21.0',
       cores: 2,
       s: {
-        'sink-postgres': { f: { 'sink.rowsPerSecond': 20000 }, r: { sinkToStagingUpsert: 0.9 }, rss: 180 },
+        'sink-postgres': {
+          f: { 'sink.rowsPerSecond': 20000 },
+          r: { sinkToStagingUpsert: 0.9 },
+          rss: 180,
+          cpu: { scenario: 2.9 },
+        },
       },
       err: ['ingest'],
       fail: ['sink-postgres sinkToStagingUpsert'],
@@ -80,6 +93,11 @@ describe('historyEntry with floors', () => {
     const entry = historyEntry(many, { runtime: { r5: 0.5 } });
     expect(Object.keys(entry.s.runtime!.r)).toEqual(['r5']);
     expect(Object.keys(entry.s.runtime!.f)).toHaveLength(4);
+  });
+
+  it('keeps a ratio with a ceiling as it keeps a floored one', () => {
+    const entry = historyEntry(many, { runtime: { r2: 0.5, 'max r4': 1.5 } });
+    expect(Object.keys(entry.s.runtime!.r)).toEqual(['r2', 'r4']);
   });
 
   it('keeps the first four ratios of a scenario without floors', () => {

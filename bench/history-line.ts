@@ -13,12 +13,20 @@ export interface HistoryEntry {
   quick: boolean;
   node: string;
   cores: number;
-  /** By scenario: `f` headline figure medians, `r` ratio medians, `rss` largest peak RSS (MiB). */
-  s: Record<string, { f: Record<string, number>; r: Record<string, number>; rss?: number }>;
+  /**
+   * By scenario: `f` headline figure medians, `r` ratio medians, `rss` largest peak RSS (MiB),
+   * `cpu` CPU seconds per 100,000 records by process role.
+   */
+  s: Record<
+    string,
+    { f: Record<string, number>; r: Record<string, number>; rss?: number; cpu?: Record<string, number> }
+  >;
   /** Scenarios that gave no result. */
   err?: string[];
   /** `scenario ratio` of every floor that failed. */
   fail?: string[];
+  /** `scenario ratio` of every floor missed in the first run but not when run again. */
+  noise?: string[];
 }
 
 /** The headline figures: the declared ones, else the first `count` throughputs. */
@@ -30,16 +38,19 @@ export function headlineFigures(result: ScenarioResult, count = 8): string[] {
     .map(([name]) => name);
 }
 
-/** The ratios worth a place in the history: the floored ones, else the first four. */
+/** The ratios worth a place in the history: those with a floor or a ceiling, else the first four. */
 export function headlineRatios(scenario: string, result: ScenarioResult, floors: Floors): string[] {
   const names = Object.keys(result.ratios);
-  const floored = names.filter((name) => floors[scenario]?.[name] !== undefined);
+  const floored = names.filter(
+    (name) => floors[scenario]?.[name] !== undefined || floors[scenario]?.[`max ${name}`] !== undefined,
+  );
   return floored.length ? floored : names.slice(0, 4);
 }
 
 /**
  * The run reduced to one entry: per scenario its headline figures (declared, else the first four
- * throughputs), its floored ratios (else its first four) and its largest peak RSS.
+ * throughputs), its floored ratios (else its first four), its largest peak RSS and its CPU per
+ * 100,000 records by role.
  */
 export function historyEntry(run: BenchRun, floors: Floors = {}): HistoryEntry {
   const s: HistoryEntry['s'] = {};
@@ -53,10 +64,16 @@ export function historyEntry(run: BenchRun, floors: Floors = {}): HistoryEntry {
         headlineRatios(name, result, floors).map((ratio) => [ratio, result.ratios[ratio]!.median]),
       ),
       ...(rss.length ? { rss: Math.max(...rss) } : {}),
+      ...(result.cpuSecondsPer100k && Object.keys(result.cpuSecondsPer100k).length
+        ? { cpu: result.cpuSecondsPer100k }
+        : {}),
     };
   }
   const err = Object.keys(run.errors);
   const fail = run.floors.filter(failsBuild).map((check) => `${check.scenario} ${check.ratio}`);
+  const noise = run.floors
+    .filter((check) => check.status === 'unconfirmed')
+    .map((check) => `${check.scenario} ${check.ratio}`);
   return {
     at: run.at,
     ...(run.commit ? { commit: run.commit.id.slice(0, 10), dirty: run.commit.dirty } : {}),
@@ -66,6 +83,7 @@ export function historyEntry(run: BenchRun, floors: Floors = {}): HistoryEntry {
     s,
     ...(err.length ? { err } : {}),
     ...(fail.length ? { fail } : {}),
+    ...(noise.length ? { noise } : {}),
   };
 }
 

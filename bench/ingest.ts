@@ -25,7 +25,7 @@ import pg from 'pg';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { createAvroSerde } from '../connectors/kafka/avro-serde.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
-import type { Admin, Producer } from '../connectors/kafka/kafka-client.js';
+import type { Producer } from '../connectors/kafka/kafka-client.js';
 import { SchemaRegistryClient } from '../connectors/kafka/schema-registry-client.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
 import { ucrViewName } from '../commcare/ucr/ucr-table-names.js';
@@ -35,7 +35,8 @@ import { caseSchema, formSchema } from '../schemas/generated/index.js';
 import { demoChanges } from './demo-documents.js';
 import type { IngestBareRequest } from './ingest-bare-child.js';
 import { eventDocument, rowsOf } from './ingest-rows.js';
-import { watchPeakRss } from './peak-rss.js';
+import { stopProcess, tail, timeCommits, waitForMembers } from './group-progress.js';
+import { cpuPer100k, readStackCpu, watchProcessTree } from './process-usage.js';
 import { preparePipeline } from './prepare-pipeline.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { ScenarioUnavailableError } from './scenario-unavailable-error.js';
@@ -75,113 +76,12 @@ async function checkAvailable(): Promise<string[]> {
   return files.map((f) => join(dataSourceFolder, f));
 }
 
-interface Timed {
-  /** Documents per second from the first commit seen to the last document committed. */
-  documentsPerSecond: number;
-  /** The same from the process start. */
-  documentsPerSecondWithStartup: number;
-  startupSeconds: number;
-  /** Documents committed inside the timed window. */
-  steadyDocuments: number;
-  peakRssKiB: Map<number, number>;
-  rootPid: number;
-}
-
-/**
- * Polls the group's committed offsets on both topics until they reach the end; the rate counts
- * only what was committed after the first commit seen, so process start and group join are left out.
- */
-async function timeCommits(
-  admin: Admin,
-  group: string,
-  topics: string[],
-  ends: Map<string, bigint>,
-  total: number,
-  startedMs: number,
-  proc: ChildProcess,
-  timeoutMs: number,
-): Promise<Omit<Timed, 'peakRssKiB' | 'rootPid'>> {
-  let first: { at: number; committed: number } | undefined;
-  let exited: string | undefined;
-  proc.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
-  for (;;) {
-    let committed = 0n;
-    for (const topic of topics)
-      for (const { partition, offset } of await admin.groupOffsets(group, topic)) {
-        const end = ends.get(`${topic}:${partition}`) ?? 0n;
-        committed += offset === '-1' ? 0n : BigInt(offset) > end ? end : BigInt(offset);
-      }
-    const now = performance.now();
-    const done = Number(committed);
-    if (done > 0 && !first) first = { at: now, committed: done };
-    if (done >= total) {
-      const steady = first && now > first.at ? (total - first.committed) / ((now - first.at) / 1000) : 0;
-      const withStartup = total / ((now - startedMs) / 1000);
-      return {
-        documentsPerSecond: steady || withStartup,
-        documentsPerSecondWithStartup: withStartup,
-        startupSeconds: ((first?.at ?? now) - startedMs) / 1000,
-        steadyDocuments: steady ? total - first!.committed : total,
-      };
-    }
-    if (exited) throw new Error(`${group}: the process ${exited} with ${done}/${total} documents committed`);
-    if (now - startedMs > timeoutMs)
-      throw new Error(`${group}: ${done}/${total} documents committed after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/**
- * Waits until the group is stable with `members` members holding partitions. With 2 workers the
- * documents are produced only then: otherwise the first worker would read most of a quick run's
- * documents alone while the second starts, and the figure would not be the rate of 2 workers.
- */
-async function waitForMembers(
-  admin: Admin,
-  group: string,
-  members: number,
-  proc: ChildProcess,
-  timeoutMs: number,
-) {
-  const started = performance.now();
-  for (;;) {
-    const description = await admin.describeGroup(group).catch(() => undefined);
-    if (
-      description?.state === 'Stable' &&
-      description.members.filter((m) => m.assignments.length).length >= members
-    )
-      return;
-    if (proc.exitCode !== null)
-      throw new Error(`${group}: the process exited with ${proc.exitCode} before the group formed`);
-    if (performance.now() - started > timeoutMs)
-      throw new Error(`${group}: no stable group of ${members} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Stops a run's process (SIGTERM, then SIGKILL of every process of its tree after 30 s). */
-async function stopProcess(proc: ChildProcess, pids: Iterable<number>): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }, 30_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** A copy of each data source with this run's table id, in a folder of its own. */
+/** A copy of each data source with this run's domain and table id, in a folder of its own. */
 async function runDataSources(
   files: string[],
   dir: string,
   suffix: string,
+  domain: string,
 ): Promise<{ files: string[]; tableIds: string[] }> {
   await mkdir(dir, { recursive: true });
   const out: string[] = [];
@@ -191,6 +91,7 @@ async function runDataSources(
     const tableId = `${String(json.table_id)}_${suffix}`;
     const copy = {
       ...json,
+      domain,
       table_id: tableId,
       ...(typeof json._id === 'string' ? { _id: `${json._id}-${suffix}` } : {}),
     };
@@ -245,8 +146,6 @@ const countRows = async (pool: pg.Pool, tables: string[]) => {
   return rows;
 };
 
-const tail = (text: string, lines = 30) => text.split('\n').slice(-lines).join('\n');
-
 export async function ingestScenario(options: {
   quick: boolean;
   log: (line: string) => void;
@@ -271,13 +170,22 @@ export async function ingestScenario(options: {
   const createdTableIds: string[] = [];
   const createdTopics: string[] = [];
   let producer: Producer | undefined;
-  const domain = 'demo';
+  // A domain of the run's own: the UCR sink backfills a new table from the primary store, which
+  // holds `demo` documents of other runs (they were the extra rows of the 2-worker artifact).
+  const domain = runId.replace(/_/g, '-');
   try {
     // The rows to expect, from the same compiled data sources the baseline uses.
     const compiled: CompiledDataSource[] = [];
     for (const file of sourceFiles)
-      compiled.push(compileDataSource(JSON.parse(await readFile(file, 'utf8')), { path: file }));
-    const { forms, cases } = demoChanges(documents);
+      compiled.push(
+        compileDataSource(
+          { ...(JSON.parse(await readFile(file, 'utf8')) as object), domain },
+          { path: file },
+        ),
+      );
+    const demo = demoChanges(documents);
+    const forms = demo.forms.map((form) => ({ ...form, domain }));
+    const cases = demo.cases.map((c) => ({ ...c, domain }));
     const expectedLines = new Map<string, string[]>();
     let expectedRows = 0;
     for (const form of forms) expectedRows += rowsOf(eventDocument('form', form), compiled, expectedLines);
@@ -332,6 +240,10 @@ export async function ingestScenario(options: {
     const startup: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const steadyDocuments: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const rss: Record<string, number> = {};
+    /** CPU seconds per 100k documents in the timed window, by role, repeat by repeat. */
+    const cpu: Record<string, number[]> = {};
+    const noteCpu = (role: string, seconds: number, steady: number) =>
+      (cpu[role] ??= []).push(cpuPer100k(seconds, steady));
     const rowsWritten: Record<Side, number[]> = { bare: [], pipeline1: [], pipeline2: [] };
     const noteRss = (role: string, kib: number | undefined) => {
       if (kib !== undefined) rss[role] = Math.max(rss[role] ?? 0, Math.round(kib / 1024));
@@ -341,7 +253,7 @@ export async function ingestScenario(options: {
       for (const side of sides) {
         const suffix = `${runId.slice(-6)}${side === 'bare' ? 'b' : `w${side.slice(-1)}`}${repeat}`;
         const group = `${runId}-${side}-${repeat}`.replace(/_/g, '-');
-        const ds = await runDataSources(sourceFiles, join(work, suffix), suffix);
+        const ds = await runDataSources(sourceFiles, join(work, suffix), suffix, domain);
         createdTableIds.push(...ds.tableIds);
         if (side !== 'bare') createdTopics.push(`${group}.dead-letter`);
         // Two workers read topics of their own, produced once the group is stable with both (see below).
@@ -412,7 +324,8 @@ export async function ingestScenario(options: {
         }
         proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
         proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output = tail(output + chunk, 60)));
-        const watch = watchPeakRss(proc.pid!);
+        const watch = watchProcessTree(proc.pid!);
+        const stackBefore = await readStackCpu();
         let timed;
         try {
           let ends = sharedEnds;
@@ -428,13 +341,18 @@ export async function ingestScenario(options: {
             documents,
             startedMs,
             proc,
+            watch,
             timeoutMs,
           );
         } catch (error) {
           await stopProcess(proc, (await watch.stop()).keys());
           throw new Error(`${(error as Error).message}\n--- its last output:\n${output}`, { cause: error });
         }
-        const peaks = await watch.stop();
+        const usage = await watch.stop();
+        const stackAfter = await readStackCpu();
+        for (const server of ['postgres', 'kafka', 'machine'] as const)
+          noteCpu(`${side}.${server}`, stackAfter[server] - stackBefore[server], documents);
+        const peaks = new Map([...usage].map(([pid, u]) => [pid, u.peakRssKiB] as const));
         await stopProcess(proc, peaks.keys());
         rates[side].push(timed.documentsPerSecond);
         withStartup[side].push(timed.documentsPerSecondWithStartup);
@@ -452,9 +370,15 @@ export async function ingestScenario(options: {
           noteRss('pipeline2.supervisor', rootPeak);
           for (const kib of others) noteRss('pipeline2.worker', kib);
         } else noteRss(side === 'bare' ? 'bare' : 'pipeline1.worker', rootPeak);
+        // CPU of the timed window: the whole tree per side; with 2 workers, also the supervisor apart.
+        const windowCpu = [...timed.windowCpuSeconds.values()].reduce((sum, s) => sum + s, 0);
+        noteCpu(side, windowCpu, timed.steadyDocuments);
+        if (side === 'pipeline2')
+          noteCpu('pipeline2.supervisor', timed.windowCpuSeconds.get(proc.pid!) ?? 0, timed.steadyDocuments);
         log(
           `ingest: ${side} repeat ${repeat + 1}/${repeats}: ${Math.round(timed.documentsPerSecond)} documents/s ` +
-            `(startup ${timed.startupSeconds.toFixed(1)} s), ${rowsWritten[side].at(-1)} rows`,
+            `(startup ${timed.startupSeconds.toFixed(1)} s), ${cpu[side]!.at(-1)!.toFixed(2)} CPU s/100k, ` +
+            `${rowsWritten[side].at(-1)} rows`,
         );
         if (side !== 'bare') await dropUcrTables(pool, domain, ds.tableIds);
       }
@@ -470,6 +394,10 @@ export async function ingestScenario(options: {
       );
       figures[`${side}.documentsPerSecondWithStartup`] = figure(withStartup[side], 'documents/s');
       figures[`${side}.startupSeconds`] = figure(startup[side], 's');
+      figures[`${side}.cpuSecondsPer100k`] = figure(cpu[side]!, 'CPU s/100k');
+      // Where the rest of the machine went meanwhile (shared servers: other work included).
+      for (const server of ['postgres', 'kafka', 'machine'] as const)
+        figures[`${side}.${server}CpuSecondsPer100k`] = figure(cpu[`${side}.${server}`]!, 'CPU s/100k');
     }
     const ratios: Record<string, Ratio> = {
       oneWorkerToBare: ratioOf(
@@ -490,7 +418,21 @@ export async function ingestScenario(options: {
         'pipeline2.documentsPerSecond',
         'pipeline1.documentsPerSecond',
       ),
+      // CPU per document against the bare consumer's: lower is better (ceilings in floors.json).
+      oneWorkerCpuToBare: ratioOf(
+        cpu.pipeline1!,
+        cpu.bare!,
+        'pipeline1.cpuSecondsPer100k',
+        'bare.cpuSecondsPer100k',
+      ),
+      twoWorkersCpuToBare: ratioOf(
+        cpu.pipeline2!,
+        cpu.bare!,
+        'pipeline2.cpuSecondsPer100k',
+        'bare.cpuSecondsPer100k',
+      ),
     };
+    const medianOf = (values: number[]) => figure(values, '').median;
     const mismatched = sides.filter((side) => rowsWritten[side].some((n) => n !== expectedRows));
     return {
       scenario: 'ingest',
@@ -498,6 +440,14 @@ export async function ingestScenario(options: {
       ratios,
       headline: sides.map((side) => `${side}.documentsPerSecond`),
       peakRssMiB: rss,
+      cpuSecondsPer100k: {
+        bare: medianOf(cpu.bare!),
+        'pipeline1.worker': medianOf(cpu.pipeline1!),
+        'pipeline2.total': medianOf(cpu.pipeline2!),
+        'pipeline2.supervisor': medianOf(cpu['pipeline2.supervisor']!),
+        'pipeline1.postgres': medianOf(cpu['pipeline1.postgres']!),
+        'pipeline1.kafka': medianOf(cpu['pipeline1.kafka']!),
+      },
       seconds: round3((performance.now() - started) / 1000),
       setup: {
         documents,

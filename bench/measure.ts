@@ -15,8 +15,10 @@ export interface MeasureOptions {
   warmupMs?: number;
 }
 
-async function timeFor(run: Contender, ms: number): Promise<number> {
+/** Calls per second of wall time, and per second of this process's CPU time, over one round. */
+async function timeBoth(run: Contender, ms: number): Promise<{ wall: number; cpu: number }> {
   let calls = 0;
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(ms * 1e6));
   let now = start;
@@ -28,7 +30,35 @@ async function timeFor(run: Contender, ms: number): Promise<number> {
     }
     now = process.hrtime.bigint();
   }
-  return calls / (Number(now - start) / 1e9);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: calls / (Number(now - start) / 1e9), cpu: calls / ((cpu.user + cpu.system) / 1e6) };
+}
+
+async function timeFor(run: Contender, ms: number): Promise<number> {
+  return (await timeBoth(run, ms)).wall;
+}
+
+/**
+ * Like `measureRounds`, with each round's rate also per second of CPU time (user + system of this
+ * process): on a machine shared with other work a round's CPU rate moves far less than its wall rate.
+ */
+export async function measureRoundsWithCpu<K extends string>(
+  contenders: Record<K, Contender>,
+  { roundMs = 300, rounds = 5, warmupMs = 200 }: MeasureOptions = {},
+): Promise<{ wall: Record<K, number[]>; cpu: Record<K, number[]> }> {
+  const names = Object.keys(contenders) as K[];
+  const empty = () => Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  const wall = empty();
+  const cpu = empty();
+  for (const name of names) await timeFor(contenders[name], warmupMs);
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const rates = await timeBoth(contenders[name], roundMs);
+      wall[name].push(rates.wall);
+      cpu[name].push(rates.cpu);
+    }
+  }
+  return { wall, cpu };
 }
 
 /**

@@ -34,7 +34,7 @@ import type { CompiledDataSource } from '../commcare/ucr/contract.js';
 import type { Case, Form } from '../schemas/generated/index.js';
 import { demoChanges } from './demo-documents.js';
 import { copiedColumns, copyText, eventDocument, rowsOf } from './ingest-rows.js';
-import { watchPeakRss } from './peak-rss.js';
+import { cpuPer100k, ownCpuSeconds, watchProcessTree } from './process-usage.js';
 import { preparePipeline } from './prepare-pipeline.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { ScenarioUnavailableError } from './scenario-unavailable-error.js';
@@ -238,9 +238,11 @@ export async function rebuildScenario(options: {
     const seconds = { bare: [] as number[], pipeline: [] as number[] };
     const rowCounts = { bare: [] as number[], pipeline: [] as number[] };
     let peakRssMiB = 0;
+    const cpu = { bare: [] as number[], pipeline: [] as number[] };
     for (let repeat = 0; repeat < repeats; repeat++) {
       // The baseline, in this process: one data source after another.
       const bareStarted = performance.now();
+      const bareCpuStarted = ownCpuSeconds();
       let bareRows = 0;
       for (const dataSource of compiled) {
         const table = `${runId}."${dataSource.tableId}_${repeat}"`;
@@ -255,6 +257,7 @@ export async function rebuildScenario(options: {
         bareRows += await bareRebuild(pool, dataSource, table);
       }
       seconds.bare.push((performance.now() - bareStarted) / 1000);
+      cpu.bare.push(cpuPer100k(ownCpuSeconds() - bareCpuStarted, documents));
       rowCounts.bare.push(bareRows);
 
       // The pipeline: the sink builds every new table from the primary store.
@@ -287,12 +290,16 @@ export async function rebuildScenario(options: {
       const keep = (chunk: string) => (output = (output + chunk).split('\n').slice(-40).join('\n'));
       proc.stdout.setEncoding('utf8').on('data', keep);
       proc.stderr.setEncoding('utf8').on('data', keep);
-      const watch = watchPeakRss(proc.pid!);
+      const watch = watchProcessTree(proc.pid!);
       const waitStarted = performance.now();
       let live: CatalogRow[] = [];
+      // The worker's CPU from its first catalogued table (the build starting) to the last one built.
+      let cpuAtFirstTable: number | undefined;
+      const cpuNow = async () => (await watch.sample()).get(proc.pid!)?.cpuSeconds ?? 0;
       try {
         for (;;) {
           const rows = (await catalogOf(pool, domain)).filter((r) => r.table_id.endsWith(`_${suffix}`));
+          if (rows.length && cpuAtFirstTable === undefined) cpuAtFirstTable = await cpuNow();
           live = rows.filter((r) => r.state === 'live' && r.built_at);
           if (live.length === configs.length) break;
           if (proc.exitCode !== null) throw new Error(`the pipeline exited with ${proc.exitCode}\n${output}`);
@@ -300,9 +307,10 @@ export async function rebuildScenario(options: {
             throw new Error(`${live.length}/${configs.length} tables built after ${timeoutMs} ms\n${output}`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
+        cpu.pipeline.push(cpuPer100k((await cpuNow()) - (cpuAtFirstTable ?? 0), documents));
       } finally {
-        const peaks = await watch.stop();
-        peakRssMiB = Math.max(peakRssMiB, Math.round((peaks.get(proc.pid!) ?? 0) / 1024));
+        const usage = await watch.stop();
+        peakRssMiB = Math.max(peakRssMiB, Math.round((usage.get(proc.pid!)?.peakRssKiB ?? 0) / 1024));
         if (proc.exitCode === null) {
           const exited = new Promise((resolve) => proc.once('exit', resolve));
           proc.kill('SIGTERM');
@@ -327,6 +335,8 @@ export async function rebuildScenario(options: {
         'bare.documentsPerSecond': figure(perSecond(seconds.bare), 'documents/s'),
         'pipeline.seconds': figure(seconds.pipeline, 's'),
         'bare.seconds': figure(seconds.bare, 's'),
+        'pipeline.cpuSecondsPer100k': figure(cpu.pipeline, 'CPU s/100k'),
+        'bare.cpuSecondsPer100k': figure(cpu.bare, 'CPU s/100k'),
       },
       ratios: {
         pipelineToBare: ratioOf(
@@ -335,9 +345,20 @@ export async function rebuildScenario(options: {
           'pipeline.documentsPerSecond',
           'bare.documentsPerSecond',
         ),
+        // CPU per document against the bare rebuild's: lower is better.
+        pipelineCpuToBare: ratioOf(
+          cpu.pipeline,
+          cpu.bare,
+          'pipeline.cpuSecondsPer100k',
+          'bare.cpuSecondsPer100k',
+        ),
       },
       headline: ['pipeline.documentsPerSecond', 'bare.documentsPerSecond'],
       peakRssMiB: { 'pipeline.worker': peakRssMiB },
+      cpuSecondsPer100k: {
+        'pipeline.worker': figure(cpu.pipeline, '').median,
+        bare: figure(cpu.bare, '').median,
+      },
       seconds: round3((performance.now() - started) / 1000),
       setup: {
         documents,

@@ -26,12 +26,20 @@ const latest: BenchRun = {
       },
       ratios: { sinkToStagingUpsert: { ...spreadOf(0.8, 0.93, 1.1), of: 'sink', to: 'staging' } },
       peakRssMiB: { scenario: 321 },
+      cpuSecondsPer100k: { scenario: 2.9 },
       seconds: 20,
     },
   },
   errors: { ingest: { message: 'pipelines/examples/ucr-to-postgres.yaml <missing>', unavailable: true } },
   floors: [
-    { scenario: 'sink-postgres', ratio: 'sinkToStagingUpsert', floor: 0.5, median: 0.93, status: 'ok' },
+    {
+      scenario: 'sink-postgres',
+      ratio: 'sinkToStagingUpsert',
+      kind: 'floor',
+      floor: 0.5,
+      median: 0.93,
+      status: 'ok',
+    },
   ],
 };
 
@@ -42,7 +50,14 @@ const entry = (commit: string, ratio: number, rows: number): HistoryEntry => ({
   quick: true,
   node: 'v24',
   cores: 2,
-  s: { 'sink-postgres': { f: { 'sink.rowsPerSecond': rows }, r: { sinkToStagingUpsert: ratio }, rss: 300 } },
+  s: {
+    'sink-postgres': {
+      f: { 'sink.rowsPerSecond': rows },
+      r: { sinkToStagingUpsert: ratio },
+      rss: 300,
+      cpu: { scenario: rows / 4000 },
+    },
+  },
 });
 
 const html = renderReport({
@@ -72,6 +87,12 @@ describe('renderReport', () => {
     expect(html).toContain('sinkToStagingUpsert @ 1111111: 0.91');
     expect(html).toContain('floor sinkToStagingUpsert');
     expect(html).toContain('Peak RSS over commits');
+  });
+
+  it('shows CPU seconds per 100,000 records of the latest run and over commits', () => {
+    expect(html).toContain('sink-postgres · scenario: 2.9 CPU s / 100k');
+    expect(html).toContain('CPU seconds per 100,000 records over commits');
+    expect(html).toContain('sink-postgres · scenario @ 2222222: 3.09');
   });
 
   it('shows the latest figures with their spread, the latency percentiles, peak RSS, floors and errors', () => {

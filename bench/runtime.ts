@@ -47,6 +47,7 @@ import { ResourcePool } from '../runtime/engine/resources.js';
 import { createRegistry, type Registry } from '../runtime/registry/index.js';
 import { silentLogger } from '../runtime/telemetry/logger.js';
 import { readProfile, summariseProfile, type ProfileSummary } from './cpuprofile-summary.js';
+import { cpuPer100k, ownCpuSeconds } from './process-usage.js';
 import { ratioSpread, round3, spread } from './spread.js';
 
 export const libraries = ['kafkajs', 'platformatic'] as const;
@@ -135,6 +136,11 @@ export interface Timing {
   /** From start (group join included) to the last record done. */
   recordsPerSecondWithJoin: number;
   joinSeconds: number;
+  /**
+   * CPU seconds (user + system of this process, every thread) per 100,000 records from the first
+   * batch received to the last record done.
+   */
+  cpuSecondsPer100k: number;
   /** Batches the consumer (bare) or the source (pipeline) delivered. */
   batches: number;
   /** Pipelines: calls to the sink's write and to the source's commit, with their mean time. */
@@ -174,6 +180,8 @@ class CallTimes {
 class Probe {
   private readonly startedUs = nowUs();
   private firstUs = 0;
+  private firstCpuSeconds = 0;
+  private doneCpuSeconds = 0;
   private count = 0;
   private batches = 0;
   readonly writes = new CallTimes();
@@ -185,13 +193,19 @@ class Probe {
 
   /** A batch arrived. */
   batch(): void {
-    if (this.firstUs === 0) this.firstUs = nowUs();
+    if (this.firstUs === 0) {
+      this.firstUs = nowUs();
+      this.firstCpuSeconds = ownCpuSeconds();
+    }
     this.batches++;
   }
 
   add(records: number): void {
     this.count += records;
-    if (this.count >= this.expected) this.settle.resolve(nowUs());
+    if (this.count >= this.expected && this.doneCpuSeconds === 0) {
+      this.doneCpuSeconds = ownCpuSeconds();
+      this.settle.resolve(nowUs());
+    }
   }
 
   fail(error: Error): void {
@@ -214,6 +228,7 @@ class Probe {
         recordsPerSecond: (this.count * 1e6) / (doneUs - this.firstUs),
         recordsPerSecondWithJoin: (this.count * 1e6) / (doneUs - this.startedUs),
         joinSeconds: (this.firstUs - this.startedUs) / 1e6,
+        cpuSecondsPer100k: cpuPer100k(this.doneCpuSeconds - this.firstCpuSeconds, this.count),
         batches: this.batches,
         ...(this.writes.count ? { writes: this.writes.summary() } : {}),
         ...(this.commits.count
@@ -675,6 +690,7 @@ function pairResult(runs: PairRuns, aim: number) {
       recordsPerSecond: of((t) => t.recordsPerSecond),
       recordsPerSecondWithJoin: of((t) => t.recordsPerSecondWithJoin),
       joinSeconds: of((t) => t.joinSeconds),
+      cpuSecondsPer100k: of((t) => t.cpuSecondsPer100k),
       batches: of((t) => t.batches),
       sinkWriteMeanMs: of((t) => t.writes?.meanMs),
       sinkWriteMeanRecords: of((t) => t.writes?.meanRecords),
@@ -685,7 +701,19 @@ function pairResult(runs: PairRuns, aim: number) {
     runs.pipeline.map((t) => t.recordsPerSecond),
     runs.bare.map((t) => t.recordsPerSecond),
   );
-  return { bare: side(runs.bare), pipeline: side(runs.pipeline), ratio, aim, aimMet: ratio.median >= aim };
+  // CPU per record of the pipeline against the bare loop's: lower is better.
+  const cpuRatio = ratioSpread(
+    runs.pipeline.map((t) => t.cpuSecondsPer100k),
+    runs.bare.map((t) => t.cpuSecondsPer100k),
+  );
+  return {
+    bare: side(runs.bare),
+    pipeline: side(runs.pipeline),
+    ratio,
+    cpuRatio,
+    aim,
+    aimMet: ratio.median >= aim,
+  };
 }
 
 export async function runtimeScenario(options: RuntimeOptions) {
@@ -747,7 +775,8 @@ export async function runtimeScenario(options: RuntimeOptions) {
         const group = (what: string) => `${runId}.${what}.${id}`.replace(/_/g, '-').toLowerCase();
         const show = (what: string, t: Timing) =>
           log(
-            `runtime: ${library} ${what}: ${Math.round(t.recordsPerSecond)} records/s (join ${t.joinSeconds.toFixed(2)} s)`,
+            `runtime: ${library} ${what}: ${Math.round(t.recordsPerSecond)} records/s, ` +
+              `${t.cpuSecondsPer100k.toFixed(2)} CPU s/100k (join ${t.joinSeconds.toFixed(2)} s)`,
           );
         const bareContext: BareContext = { setup, client: clients[library], delivery, pool };
         const copyTable = `${runId}.copy_${id}`;
@@ -799,8 +828,16 @@ export async function runtimeScenario(options: RuntimeOptions) {
       }
     }
 
+    const medianCpu = (timings: Timing[]) => spread(timings.map((t) => t.cpuSecondsPer100k)).median;
     return {
       scenario: 'runtime',
+      // The default client's pipelines and bare loops, in this process: CPU s per 100k records.
+      cpuSecondsPer100k: Object.fromEntries(
+        pipelineKinds.flatMap((kind) => [
+          [`${kind}.bare`, medianCpu(runs.platformatic[kind].bare)],
+          [`${kind}.pipeline`, medianCpu(runs.platformatic[kind].pipeline)],
+        ]),
+      ),
       setup: {
         records,
         keys: setup.keys,

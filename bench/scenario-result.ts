@@ -32,6 +32,11 @@ export interface ScenarioResult {
    */
   peakRssMiB: Record<string, number>;
   /**
+   * CPU seconds (user + system, the process's own counters) per 100,000 records of each process
+   * measured, by the same roles: far less sensitive to a shared machine's load than records/s.
+   */
+  cpuSecondsPer100k?: Record<string, number>;
+  /**
    * The figures worth following over commits (bench/results/history.jsonl keeps these and every
    * ratio); by default the first eight throughputs (`…/s`).
    */
@@ -63,5 +68,7 @@ export interface BenchRun {
   scenarios: Record<string, ScenarioResult>;
   /** Scenarios that gave no result, and why. */
   errors: Record<string, ScenarioError>;
+  /** Scenarios run a second time because a floor or ceiling failed in the first run. */
+  confirmations?: Record<string, ScenarioResult>;
   floors: FloorCheck[];
 }

@@ -130,6 +130,12 @@ export const scenarios: readonly Scenario[] = [
   inChild('serde', 'Avro vs JSON encode/decode of realistic forms and cases', 'serde', 'serdeScenario'),
   inChild('ucr-eval', 'UCR data source evaluation (bench/ucr-eval.ts)', 'ucr-eval', 'ucrEvalScenario'),
   inChild(
+    'decimals',
+    'exact decimals on scaled integers vs decimal.js: a million seeded cases checked, then timed',
+    'decimals',
+    'decimalsScenario',
+  ),
+  inChild(
     'sink-postgres',
     'postgres sink versioned upsert vs bare COPY (ceiling) and bare staging upsert (fair)',
     'sink-postgres',
@@ -140,6 +146,12 @@ export const scenarios: readonly Scenario[] = [
     'forms+cases on Kafka → UCR pipeline → PostgreSQL, 1 and 2 workers, vs a bare consumer',
     'ingest',
     'ingestScenario',
+  ),
+  inChild(
+    'kafka-postgres',
+    'tributary run kafka (JSON, Avro) → postgres sink vs a bare consume-COPY-upsert loop: CPU per record, peak RSS',
+    'kafka-postgres',
+    'kafkaPostgresScenario',
   ),
   inChild(
     'submission',
@@ -170,6 +182,19 @@ export const scenarios: readonly Scenario[] = [
     'a case export through the queue and a worker to xlsx and csv vs a bare read-write-upload loop; worker peak RSS; case import rows/s',
     'export',
     'exportScenario',
+  ),
+  inChild(
+    'parallelism',
+    'a stage waiting 5 ms per record on one partition, without and with parallelism by key (4, 16 in flight)',
+    'parallelism',
+    'parallelismScenario',
+  ),
+  inChild(
+    'http-frameworks',
+    'the same receiver-shaped route on our node:http core and on Fastify: requests/s and server CPU per request',
+    'http-frameworks',
+    'httpFrameworksScenario',
+    false,
   ),
   script(
     'free-form',

@@ -25,6 +25,7 @@ import { ResourcePool } from '../runtime/engine/resources.js';
 import { silentLogger } from '../runtime/telemetry/logger.js';
 import type { Case } from '../schemas/generated/index.js';
 import { householdMemberCase } from './documents.js';
+import { cpuPer100k, ownCpuSeconds } from './process-usage.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { figure, percentile, ratioOf, round3 } from './spread.js';
 
@@ -188,16 +189,24 @@ async function openWriter(
   };
 }
 
-/** Writes every batch, one at a time; rows/s and each batch's latency (ms). */
+/**
+ * Writes every batch, one at a time; rows/s, each batch's latency (ms) and this process's CPU
+ * seconds per 100,000 rows (the writer is all this process does meanwhile).
+ */
 async function timeWriter(write: Writer, records: SinkRecord[]) {
   const latenciesMs: number[] = [];
   const started = performance.now();
+  const cpuStarted = ownCpuSeconds();
   for (let from = 0; from < records.length; from += batchSize) {
     const batchStarted = performance.now();
     await write(records.slice(from, from + batchSize));
     latenciesMs.push(performance.now() - batchStarted);
   }
-  return { rowsPerSecond: records.length / ((performance.now() - started) / 1000), latenciesMs };
+  return {
+    rowsPerSecond: records.length / ((performance.now() - started) / 1000),
+    cpuSecondsPer100k: cpuPer100k(ownCpuSeconds() - cpuStarted, records.length),
+    latenciesMs,
+  };
 }
 
 /** The two upsert tables hold the same keys at the same versions (the guard kept the newest). */
@@ -227,6 +236,7 @@ export async function sinkPostgresScenario(options: {
   const keys = Math.ceil(rows / versionsPerKey);
   const meanBytes = records.reduce((sum, r) => sum + JSON.stringify(r.value).length, 0) / records.length;
   const rates: Record<Contender, number[]> = { sink: [], stagingUpsert: [], copy: [] };
+  const cpu: Record<Contender, number[]> = { sink: [], stagingUpsert: [], copy: [] };
   const latencies: Record<Contender, number[]> = { sink: [], stagingUpsert: [], copy: [] };
   try {
     await pool.query(`CREATE SCHEMA ${schema}`);
@@ -242,6 +252,7 @@ export async function sinkPostgresScenario(options: {
         try {
           const timing = await timeWriter(writer.write, records);
           rates[contender].push(timing.rowsPerSecond);
+          cpu[contender].push(timing.cpuSecondsPer100k);
           latencies[contender].push(...timing.latenciesMs);
         } finally {
           await writer.close();
@@ -265,6 +276,7 @@ export async function sinkPostgresScenario(options: {
       rates[contender].map((rate) => (rate * meanBytes) / 1e6),
       'MB/s',
     );
+    figures[`${contender}.cpuSecondsPer100k`] = figure(cpu[contender], 'CPU s/100k');
     for (const p of [50, 95, 99])
       figures[`${contender}.batchP${p}Ms`] = { ...figure([percentile(latencies[contender], p)], 'ms') };
   }
@@ -276,6 +288,13 @@ export async function sinkPostgresScenario(options: {
       'stagingUpsert.rowsPerSecond',
     ),
     sinkToCopy: ratioOf(rates.sink, rates.copy, 'sink.rowsPerSecond', 'copy.rowsPerSecond'),
+    // CPU per row against the fair baseline's: lower is better.
+    sinkCpuToStagingUpsert: ratioOf(
+      cpu.sink,
+      cpu.stagingUpsert,
+      'sink.cpuSecondsPer100k',
+      'stagingUpsert.cpuSecondsPer100k',
+    ),
   };
   return {
     scenario: 'sink-postgres',
@@ -283,6 +302,7 @@ export async function sinkPostgresScenario(options: {
     ratios,
     headline: contenders.map((c) => `${c}.rowsPerSecond`),
     peakRssMiB: {},
+    cpuSecondsPer100k: Object.fromEntries(contenders.map((c) => [c, figure(cpu[c], '').median])),
     seconds: round3((performance.now() - started) / 1000),
     setup: { rows, keys, versionsPerKey, batchSize, repeats, meanDocumentBytes: Math.round(meanBytes) },
     details: {

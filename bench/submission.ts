@@ -25,7 +25,13 @@ import { parseXForm } from '../commcare/xform/xform-parse.js';
 import { primaryStoreTables } from '../connectors/postgres/primary-store.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import type { Case } from '../schemas/generated/index.js';
-import { watchPeakRss } from './peak-rss.js';
+import {
+  cpuPer100k,
+  ownCpuSeconds,
+  readStackCpu,
+  treeCpuSeconds,
+  watchProcessTree,
+} from './process-usage.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { figure, ratioOf } from './spread.js';
 
@@ -35,6 +41,13 @@ const primaryCases = primaryStoreTables.cases;
 const primaryCaseIndices = primaryStoreTables.caseIndices;
 const primaryCaseTransactions = primaryStoreTables.caseTransactions;
 const concurrency = 32;
+/**
+ * `tributary serve --processes`: BENCH_RECEIVER_PROCESSES, 1 by default (the receiver and its
+ * pipelines in one process, as the floors were set). On this shared 2-core machine a second
+ * receiver process was slower, not faster (bench/README.md, the receiver on every core); set it
+ * to the cores of a machine where the servers run elsewhere.
+ */
+const receiverProcesses = Number(process.env.BENCH_RECEIVER_PROCESSES ?? 1);
 
 interface Options {
   quick: boolean;
@@ -69,6 +82,8 @@ async function startReceiver(
       `${id}.outbox`,
       '--outbox-channel',
       `${id}_outbox`,
+      '--processes',
+      String(receiverProcesses),
     ],
     {
       cwd: repositoryRoot,
@@ -106,13 +121,28 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
       FORMS_TOPIC: topics.forms,
       CASES_TOPIC: topics.cases,
     });
-    const rss = watchPeakRss(receiver.process.pid!);
+    const watch = watchProcessTree(receiver.process.pid!);
+    // Every process of the receiver: with --processes N, the primary (relay, accepting) and its N.
+    const receiverCpu = async () => treeCpuSeconds(await watch.sample());
     let summary;
     let lastChangeSeconds: number;
+    let receiverCpuSeconds: number;
+    let receiverStack: Record<'postgres' | 'minio' | 'client' | 'machine', number>;
     try {
       const client = new SubmissionClient(receiver.url, concurrency);
+      const cpuStarted = await receiverCpu();
+      const stackBefore = await readStackCpu();
+      const clientBefore = ownCpuSeconds();
       summary = await postGenerated(client, { domain, count, concurrency, seed: 7, users });
       client.close();
+      // While forms were posted: what each server and the load generator spent per form.
+      const stackAfter = await readStackCpu();
+      receiverStack = {
+        postgres: cpuPer100k(stackAfter.postgres - stackBefore.postgres, count),
+        minio: cpuPer100k(stackAfter.minio - stackBefore.minio, count),
+        client: cpuPer100k(ownCpuSeconds() - clientBefore, count),
+        machine: cpuPer100k(stackAfter.machine - stackBefore.machine, count),
+      };
       const acknowledgedAt = performance.now();
       if (summary.refused)
         throw new Error(`the receiver refused ${summary.refused} forms: ${summary.firstRefusal}`);
@@ -132,10 +162,12 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
         await admin.close();
       }
       lastChangeSeconds = (performance.now() - acknowledgedAt) / 1000;
+      // Receiving and relaying every form, until the last change is on its topic.
+      receiverCpuSeconds = (await receiverCpu()) - cpuStarted;
     } finally {
       await stop(receiver.process);
     }
-    const receiverRss = await rss.stop();
+    const receiverRss = new Map([...(await watch.stop())].map(([pid, u]) => [pid, u.peakRssKiB] as const));
 
     log('submission: baseline, the same rows through a bare pg-promise loop');
     const bare = await bareInserts(db, id, count, domain, users);
@@ -150,6 +182,16 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
         'receiver.lastChangeOnTopicSeconds': figure([lastChangeSeconds], 's'),
         'bare.submissionsPerSecond': figure([bare.perSecond], 'submissions/s'),
         'bare.p99Ms': figure([bare.p99Ms], 'ms'),
+        'receiver.cpuSecondsPer100k': figure([cpuPer100k(receiverCpuSeconds, count)], 'CPU s/100k'),
+        'bare.cpuSecondsPer100k': figure([bare.cpuSecondsPer100k], 'CPU s/100k'),
+        ...Object.fromEntries(
+          Object.entries(receiverStack).map(([who, value]) => [
+            `receiver.${who}CpuSecondsPer100k`,
+            figure([Math.round(value * 10) / 10], 'CPU s/100k'),
+          ]),
+        ),
+        'bare.postgresCpuSecondsPer100k': figure([bare.postgresCpuSecondsPer100k], 'CPU s/100k'),
+        'bare.machineCpuSecondsPer100k': figure([bare.machineCpuSecondsPer100k], 'CPU s/100k'),
       },
       ratios: {
         'receiver/bare': ratioOf(
@@ -160,9 +202,20 @@ export async function submissionScenario({ quick, log }: Options): Promise<Scena
         ),
       },
       peakRssMiB: { receiver: Math.round(Math.max(0, ...receiverRss.values()) / 1024) },
+      cpuSecondsPer100k: {
+        receiver: figure([cpuPer100k(receiverCpuSeconds, count)], '').median,
+        bare: bare.cpuSecondsPer100k,
+      },
       headline: ['receiver.submissionsPerSecond', 'receiver.p99Ms', 'bare.submissionsPerSecond'],
       seconds: (performance.now() - started) / 1000,
-      setup: { submissions: count, concurrency, users: users.length, blobs: 's3', relay: 'same process' },
+      setup: {
+        submissions: count,
+        concurrency,
+        users: users.length,
+        blobs: 's3',
+        relay: 'same process',
+        receiverProcesses,
+      },
     };
   } finally {
     await dropBenchObjects(db, resources, id, topics, domain);
@@ -190,7 +243,13 @@ async function bareInserts(
   count: number,
   domain: string,
   users: DemoUser[],
-): Promise<{ perSecond: number; p99Ms: number }> {
+): Promise<{
+  perSecond: number;
+  p99Ms: number;
+  cpuSecondsPer100k: number;
+  postgresCpuSecondsPer100k: number;
+  machineCpuSecondsPer100k: number;
+}> {
   await db.none(
     `
     CREATE TABLE $1:name.forms (form_id text PRIMARY KEY, domain text, xmlns text, state text, version bigint, event jsonb);
@@ -226,6 +285,8 @@ async function bareInserts(
   const latencies: number[] = [];
   let next = 0;
   const begun = performance.now();
+  const cpuBegun = ownCpuSeconds();
+  const stackBegun = await readStackCpu();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (;;) {
@@ -276,10 +337,17 @@ async function bareInserts(
     }),
   );
   const seconds = (performance.now() - begun) / 1000;
+  const cpuSeconds = ownCpuSeconds() - cpuBegun;
+  const stackEnded = await readStackCpu();
   latencies.sort((a, b) => a - b);
   return {
+    postgresCpuSecondsPer100k:
+      Math.round(cpuPer100k(stackEnded.postgres - stackBegun.postgres, count) * 10) / 10,
+    machineCpuSecondsPer100k:
+      Math.round(cpuPer100k(stackEnded.machine - stackBegun.machine, count) * 10) / 10,
     perSecond: Math.round((count / seconds) * 10) / 10,
     p99Ms: Math.round((latencies[Math.floor(latencies.length * 0.99)] ?? 0) * 10) / 10,
+    cpuSecondsPer100k: Math.round(cpuPer100k(cpuSeconds, count) * 10) / 10,
   };
 }
 
@@ -369,13 +437,19 @@ export async function submissionToRowScenario({ quick, log }: Options): Promise<
       CASES_TOPIC: topics.cases,
       UCR_CONFIG_FOLDER: configFolder,
     });
-    const rss = watchPeakRss(receiver.process.pid!);
+    const watch = watchProcessTree(receiver.process.pid!);
+    // Every process of the receiver: with --processes N, the primary (relay, accepting) and its N.
+    const receiverCpu = async () => treeCpuSeconds(await watch.sample());
     let max;
     let latencies: number[] = [];
     let pacedSummary;
+    let maxCpuSeconds: number;
     try {
       const client = new SubmissionClient(receiver.url, concurrency);
+      const cpuStarted = await receiverCpu();
       max = await postGenerated(client, { domain, count: maxCount, concurrency, seed: 11, users });
+      // The process while the forms are posted at the max rate (its relay and UCR pipeline work meanwhile).
+      maxCpuSeconds = (await receiverCpu()) - cpuStarted;
       if (max.refused) throw new Error(`the receiver refused ${max.refused} forms: ${max.firstRefusal}`);
       const postedAt = new Map<string, number>();
       const rate = Math.max(5, max.perSecond / 2);
@@ -414,7 +488,7 @@ export async function submissionToRowScenario({ quick, log }: Options): Promise<
     } finally {
       await stop(receiver.process);
     }
-    const receiverRss = await rss.stop();
+    const receiverRss = new Map([...(await watch.stop())].map(([pid, u]) => [pid, u.peakRssKiB] as const));
     log('submission-to-row: baseline, the same rows through a bare pg-promise loop');
     const bare = await bareInserts(db, id, maxCount, domain, users);
     latencies.sort((a, b) => a - b);
@@ -430,6 +504,7 @@ export async function submissionToRowScenario({ quick, log }: Options): Promise<
         'toRow.p95Ms': figure([at(0.95)], 'ms'),
         'toRow.p99Ms': figure([at(0.99)], 'ms'),
         'bare.submissionsPerSecond': figure([bare.perSecond], 'submissions/s'),
+        'receiver.maxCpuSecondsPer100k': figure([cpuPer100k(maxCpuSeconds, maxCount)], 'CPU s/100k'),
       },
       ratios: {
         'receiver/bare': ratioOf(

@@ -4,14 +4,19 @@ import { headlineFigures } from './history-line.js';
 const show = (s: { min: number; median: number; max: number }) =>
   s.min === s.max ? `${s.median}` : `${s.median} (${s.min}–${s.max})`;
 
-/** The run as a few readable lines: each scenario's headline figures, its ratios and peak RSS. */
+/** The run as a few readable lines: each scenario's headline figures, its ratios, peak RSS and CPU per record. */
 export function summaryTable(run: BenchRun): string {
   const lines = ['', `summary, median (min–max)${run.quick ? ', quick' : ''}:`];
   for (const [name, result] of Object.entries(run.scenarios)) {
     const rss = Object.entries(result.peakRssMiB)
       .map(([role, value]) => `${role} ${value} MiB`)
       .join(', ');
-    lines.push(`  ${name} (${result.seconds} s${rss ? `; peak RSS ${rss}` : ''})`);
+    const cpu = Object.entries(result.cpuSecondsPer100k ?? {})
+      .map(([role, value]) => `${role} ${value} s`)
+      .join(', ');
+    lines.push(
+      `  ${name} (${result.seconds} s${rss ? `; peak RSS ${rss}` : ''}${cpu ? `; CPU per 100k records ${cpu}` : ''})`,
+    );
     for (const figure of headlineFigures(result)) {
       const f: Figure = result.figures[figure]!;
       lines.push(`    ${figure.padEnd(48)} ${show(f)} ${f.unit}`);

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { UcrLookups } from '../commcare/ucr/contract.js';
 import { caseEventToDoc, compileDataSource, formEventToDoc } from '../commcare/ucr/index.js';
 import { draw, followUpVisitForm, householdMemberCase } from './documents.js';
-import { measureRounds, round, type MeasureOptions } from './measure.js';
+import { measureRoundsWithCpu, round, type MeasureOptions } from './measure.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { figure, ratioOf } from './spread.js';
 import { UcrInterpreter } from './ucr-interpreter.js';
@@ -295,6 +295,7 @@ export async function ucrEvalScenario(options: {
   const figures: Record<string, Figure> = {};
   const ratios: Record<string, Ratio> = {};
   const setup: Record<string, unknown> = { documentsPerWorkload: count, ...measureOptions };
+  const cpuSecondsPer100k: Record<string, number> = {};
   for (const w of workloads) {
     const compileStart = performance.now();
     const compiled = compileDataSource(w.config);
@@ -316,15 +317,22 @@ export async function ucrEvalScenario(options: {
     }
     const rowsPerDocument = rows / w.docs.length;
     const n = w.docs.length;
-    const perRound = await measureRounds(
+    const measured = await measureRoundsWithCpu(
       {
         compiled: (i) => compiled.evaluate(w.docs[i % n], w.lookups),
         interpreted: (i) => interpreter.rows(w.docs[i % n], w.lookups),
       },
       measureOptions,
     );
+    const perRound = measured.wall;
     for (const kind of ['compiled', 'interpreted'] as const) {
       figures[`${w.name}.${kind}.documentsPerSecond`] = figure(perRound[kind], 'documents/s');
+      // Per second of CPU time: what one core does, whatever else the machine runs meanwhile.
+      figures[`${w.name}.${kind}.documentsPerCpuSecond`] = figure(measured.cpu[kind], 'documents/CPU s');
+      if (kind === 'compiled')
+        cpuSecondsPer100k[w.name] = round(
+          100_000 / figures[`${w.name}.${kind}.documentsPerCpuSecond`]!.median,
+        );
       figures[`${w.name}.${kind}.rowsPerSecond`] = figure(
         perRound[kind].map((v) => v * rowsPerDocument),
         'rows/s',
@@ -354,6 +362,7 @@ export async function ucrEvalScenario(options: {
     ratios,
     peakRssMiB: {},
     headline: workloads.map((w) => `${w.name}.compiled.documentsPerSecond`),
+    cpuSecondsPer100k,
     seconds: round((performance.now() - started) / 1000),
     setup,
     details: {

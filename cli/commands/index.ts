@@ -1,5 +1,6 @@
 // Every command of `tributary`, declared through the command layer (cli/command.ts), in the order
 // `tributary --help` lists them. Adding a command is one module here and one line in this array.
+import { availableParallelism } from 'node:os';
 import { defineCommand, listOption, type CommandSpec, type OptionSpec } from '../command.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { formatProbeTable } from '../format.js';
@@ -233,12 +234,15 @@ export const commands: readonly CommandSpec[] = [
     name: 'serve',
     group: SUBMISSIONS,
     summary: 'The HTTP server: the OpenRosa receiver, reports (+ pipelines in the same process).',
-    usage: '[pipeline files…] [--port 8000] [--blobs s3|<folder>]',
+    usage: '[pipeline files…] [--port 8000] [--blobs s3|<folder>] [--processes N]',
     options: {
       port: string('Port of the server.', 'PORT', { default: process.env.TRIBUTARY_RECEIVER_PORT ?? '8000' }),
       host: string('Address the server binds.', 'HOST', { default: '127.0.0.1' }),
       blobs: string('`s3` for the S3-API server, or a folder.', 'WHERE', { default: '.tributary/blobs' }),
       'max-body-mb': string('Largest submission accepted.', 'MB', { default: '50' }),
+      processes: string('HTTP server processes on the one port (pipelines run once, in the first).', 'N', {
+        default: String(availableParallelism()),
+      }),
       'metrics-port': string('Port of /metrics, /healthz and /readyz of the pipelines given.', 'PORT', {
         default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
       }),

@@ -374,6 +374,7 @@ export class KafkaSource implements Source {
     const record = this.envelope(lane, message);
     try {
       record.value = message.value === null ? null : this.decoder.decodeSync!(message.value);
+      if (this.decoder.bytesAreJson) record.rawValueIsJson = true;
     } catch (error) {
       this.markUndecodable(record, error);
     }
@@ -384,6 +385,7 @@ export class KafkaSource implements Source {
     const record = this.envelope(lane, message);
     try {
       record.value = message.value === null ? null : await this.decoder.decode(message.value);
+      if (this.decoder.bytesAreJson) record.rawValueIsJson = true;
     } catch (error) {
       this.markUndecodable(record, error);
     }

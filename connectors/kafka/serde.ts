@@ -22,6 +22,8 @@ export interface ValueSerde<T = unknown> {
    * rejecting. Sources use it, when present, to decode a batch without a promise per record.
    */
   decodeSync?(bytes: Buffer): T;
+  /** True when a value's bytes are its UTF-8 JSON text (what `decode` parsed), for sinks to reuse. */
+  readonly bytesAreJson?: boolean;
 }
 
 function jsonEncode(value: unknown): Promise<Buffer> {
@@ -61,4 +63,9 @@ function jsonDecode(bytes: Buffer): Promise<unknown> {
 }
 
 /** UTF-8 JSON text: `JSON.stringify` on the way out, `JSON.parse` on the way in. */
-export const jsonSerde: ValueSerde = { encode: jsonEncode, decode: jsonDecode, decodeSync: jsonDecodeSync };
+export const jsonSerde: ValueSerde = {
+  encode: jsonEncode,
+  decode: jsonDecode,
+  decodeSync: jsonDecodeSync,
+  bytesAreJson: true,
+};

@@ -1,6 +1,14 @@
 /** JavaScript values as fields of PostgreSQL's COPY text format (`COPY … FROM STDIN`, tab-delimited). */
 
 /**
+ * JSON text to write as it is: a document that arrived as JSON and was not changed on the way,
+ * so it need not be serialised again (what `toJson` and `copyField` give for it is its text).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
  * One field of a COPY text line: `\N` for null or undefined, JSON text for any value going into a
  * json/jsonb column (`json`), otherwise the value's text with backslash, tab, newline and carriage
  * return escaped. Dates are ISO 8601 in UTC, bigints and numbers their decimal text, booleans `t`/`f`,
@@ -25,6 +33,7 @@ export function copyField(value: unknown, json = false): string {
 
 /** JSON text of `value`; bigints (which JSON.stringify refuses) as JSON numbers. */
 export function toJson(value: unknown): string {
+  if (value instanceof JsonText) return value.text;
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

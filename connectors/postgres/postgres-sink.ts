@@ -13,7 +13,7 @@ import {
   type SinkRecord,
   type WriteResult,
 } from '../../runtime/contract/index.js';
-import { copyField, toJson } from './copy-field.js';
+import { copyField, JsonText, toJson } from './copy-field.js';
 import { pgp, postgresConnectionFields, postgresPoolOf, type Database } from './postgres-pool.js';
 
 const identifier = z
@@ -304,7 +304,7 @@ export class PostgresSink implements Sink {
         key: [record.key],
         version,
         deleted,
-        values: [record.key, version, deleted ? null : value],
+        values: [record.key, version, deleted ? null : documentOf(record)],
       };
     }
     const source =
@@ -451,6 +451,18 @@ async function transaction(
   } catch (error) {
     throw failure ? failure.error : error;
   }
+}
+
+/**
+ * The document to store: the JSON text it arrived as when a JSON source decoded it and no stage
+ * replaced it (no second serialisation per record), else the value. The text is the document as
+ * it arrived, numbers written as they were (JSON.parse then stringify would round beyond 2^53).
+ */
+function documentOf(record: SinkRecord): unknown {
+  const origin = record.origin;
+  if (origin.rawValueIsJson && record.value === origin.value && origin.raw.value !== null)
+    return new JsonText(origin.raw.value.toString('utf8'));
+  return record.value;
 }
 
 /** A row's key as a Map key: a single string or number as it is, otherwise one string. */

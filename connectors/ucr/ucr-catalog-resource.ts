@@ -86,6 +86,11 @@ const ucrCatalogConfig = z.object({
     .nonnegative()
     .default(10_000)
     .describe('Lookups (related cases, forms, users, locations) kept in process.'),
+  lookupCacheMiB: z
+    .number()
+    .positive()
+    .default(32)
+    .describe('MiB (of their JSON text) the lookups kept in process may take; the oldest go first.'),
   lookupCacheTtlSeconds: z
     .number()
     .int()
@@ -160,6 +165,7 @@ export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
     const couchdbUrl = config.couchdbUrl ?? ctx.endpoints.COUCHDB_URL;
     this.loader = new UcrLookupLoader(db, redis, {
       cacheEntries: config.lookupCacheEntries,
+      cacheBytes: config.lookupCacheMiB * 1024 * 1024,
       cacheTtlSeconds: config.lookupCacheTtlSeconds,
       couchdbUrl,
       couchDatabases: config.couchDatabases,

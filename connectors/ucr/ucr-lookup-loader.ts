@@ -12,11 +12,14 @@ import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
 import { lookupKeyId } from '../../commcare/ucr/ucr-catalog.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import { primaryStoreTables } from '../postgres/primary-store.js';
+import { LookupCache } from './lookup-cache.js';
 import { directoryLookupKinds, loadDirectoryLookups } from './ucr-directory-lookups.js';
 
 export interface UcrLookupLoaderOptions {
   /** Entries kept in process. */
   cacheEntries: number;
+  /** Bytes (of their JSON text) the entries kept in process may take; undefined: bounded by entries only. */
+  cacheBytes?: number | undefined;
   /** How long an answer is reused (process and Redis), in seconds; 0 turns caching off. */
   cacheTtlSeconds: number;
   /** CouchDB server URL for users and locations; undefined skips them (null answers). */
@@ -26,39 +29,35 @@ export interface UcrLookupLoaderOptions {
   logger: Logger;
 }
 
-interface Cached {
-  value: unknown;
-  until: number;
-}
-
 const docOfEvent = (event: unknown): unknown => {
   const change = changeEventOf(event);
   return change ? eventToDoc(change) : null;
 };
 
 export class UcrLookupLoader {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: LookupCache;
 
   constructor(
     private readonly db: Database,
     private readonly redis: Redis | undefined,
     private readonly options: UcrLookupLoaderOptions,
-  ) {}
+  ) {
+    this.cache = new LookupCache({
+      entries: options.cacheEntries,
+      bytes: options.cacheBytes ?? Number.POSITIVE_INFINITY,
+      ttlMs: options.cacheTtlSeconds * 1000,
+    });
+  }
 
   /** One entry per key (null when the document does not exist). Rejects when PostgreSQL cannot answer. */
   async fetch(keys: readonly UcrLookupKey[]): Promise<Map<string, unknown>> {
     const found = new Map<string, unknown>();
-    const now = Date.now();
     let wanted: UcrLookupKey[] = [];
     for (const key of keys) {
       const id = lookupKeyId(key);
       const hit = this.cache.get(id);
-      if (hit && hit.until > now) {
-        // Refresh its place in the LRU order.
-        this.cache.delete(id);
-        this.cache.set(id, hit);
-        found.set(id, hit.value);
-      } else wanted.push(key);
+      if (hit) found.set(id, hit.value);
+      else wanted.push(key);
     }
     if (wanted.length && this.redis && this.options.cacheTtlSeconds > 0) {
       const texts = await this.redis
@@ -70,7 +69,7 @@ export class UcrLookupLoader {
         if (typeof text === 'string') {
           const value: unknown = JSON.parse(text);
           found.set(lookupKeyId(key), value);
-          this.remember(lookupKeyId(key), value);
+          this.cache.set(lookupKeyId(key), value, text.length);
         } else rest.push(key);
       });
       wanted = rest;
@@ -78,12 +77,16 @@ export class UcrLookupLoader {
     if (!wanted.length) return found;
     const loaded = await this.load(wanted);
     const pipeline = this.redis && this.options.cacheTtlSeconds > 0 ? this.redis.pipeline() : undefined;
+    const caching = this.options.cacheTtlSeconds > 0 && (this.redis || this.options.cacheEntries > 0);
     for (const key of wanted) {
       const id = lookupKeyId(key);
       const value = loaded.get(id) ?? null;
       found.set(id, value);
-      this.remember(id, value);
-      pipeline?.set(this.redisKey(key), JSON.stringify(value), 'EX', this.options.cacheTtlSeconds);
+      if (!caching) continue;
+      // Its JSON text: what Redis keeps, and the measure of what the process keeps.
+      const text = JSON.stringify(value);
+      this.cache.set(id, value, text.length);
+      pipeline?.set(this.redisKey(key), text, 'EX', this.options.cacheTtlSeconds);
     }
     await pipeline?.exec().catch(() => undefined);
     return found;
@@ -91,15 +94,6 @@ export class UcrLookupLoader {
 
   private redisKey(key: UcrLookupKey): string {
     return `tributary:ucr:lookup:${key.kind}:${key.domain}:${key.id}`;
-  }
-
-  private remember(id: string, value: unknown): void {
-    if (this.options.cacheTtlSeconds <= 0 || this.options.cacheEntries <= 0) return;
-    this.cache.delete(id);
-    this.cache.set(id, { value, until: Date.now() + this.options.cacheTtlSeconds * 1000 });
-    while (this.cache.size > this.options.cacheEntries) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
   }
 
   private async load(keys: UcrLookupKey[]): Promise<Map<string, unknown>> {

@@ -11,4 +11,4 @@ export {
 } from './load-pipeline.js';
 export { OverrideSyntaxError, parseOverride, type ConfigOverride } from './overrides.js';
 export { pipelineJsonSchema } from './pipeline-json-schema.js';
-export type { DeadLetterConfig, Delivery, RetryPolicy } from './pipeline-schema.js';
+export type { DeadLetterConfig, Delivery, Parallelism, RetryPolicy } from './pipeline-schema.js';

@@ -20,7 +20,12 @@ import type { Registry } from '../registry/index.js';
 import { checkReferences, type ParsedPart } from './check-references.js';
 import { interpolate, MissingVariableError, hasReference } from './interpolate.js';
 import { applyOverrides, type ConfigOverride } from './overrides.js';
-import { pipelineFileSchema, type DeadLetterConfig, type Delivery } from './pipeline-schema.js';
+import {
+  pipelineFileSchema,
+  type DeadLetterConfig,
+  type Delivery,
+  type Parallelism,
+} from './pipeline-schema.js';
 import { formatPath, YamlLocator, type PathSegment } from './yaml-locator.js';
 
 export interface ConfigProblem {
@@ -55,6 +60,8 @@ export interface PipelinePlan {
   processors: ComponentPlan<ProcessorSpec>[];
   sinks: Record<string, ComponentPlan<SinkSpec>>;
   delivery: Delivery;
+  /** Records of different keys of one lane processed concurrently; absent: one chunk after another. */
+  parallelism?: Parallelism;
   deadLetter: DeadLetterConfig & { topic: string };
 }
 
@@ -274,6 +281,7 @@ export function loadPipelineText(
     processors: parts.processors.map((part) => planOf<ProcessorSpec>(part!)),
     sinks: Object.fromEntries(parts.sinks.map(([name, part]) => [name, planOf<SinkSpec>(part!)])),
     delivery: file0.delivery,
+    ...(file0.parallelism === undefined ? {} : { parallelism: file0.parallelism }),
     deadLetter: { ...file0.deadLetter, topic: file0.deadLetter.topic ?? `${file0.name}.dead-letter` },
   };
   return { ok: true, plan: freezePlan(plan) };
@@ -298,6 +306,7 @@ function freezePlan(plan: PipelinePlan): PipelinePlan {
     Object.freeze(component);
   }
   deepFreeze(plan.delivery);
+  deepFreeze(plan.parallelism);
   deepFreeze(plan.deadLetter);
   Object.freeze(plan.resources);
   Object.freeze(plan.processors);

@@ -92,6 +92,28 @@ export const componentRefSchema = z.looseObject({
   type: z.string().min(1).describe('Component name, as listed by `tributary docs`.'),
 });
 
+export const parallelismSchema = z
+  .strictObject({
+    by: z
+      .enum(['key'])
+      .describe(
+        'What may run concurrently within one lane: records of different keys (a key is always handled in order).',
+      ),
+    maxInFlight: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .describe(
+        'Groups of keys of one batch processed at the same time. A batch commits once every group is durable.',
+      ),
+  })
+  .describe(
+    'Parallelism beyond the partition count: records of different keys of one lane go through the stages and ' +
+      'sinks concurrently, each key in order; the committed position is still the end of the last batch whose ' +
+      'every record is durable. For stages that wait (lookups), not for CPU-bound ones.',
+  );
+
 export const pipelineNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]*$/, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter')
@@ -119,9 +141,11 @@ export const pipelineFileSchema = z.strictObject({
     .refine((sinks) => Object.keys(sinks).length > 0, 'expected at least one sink')
     .describe('Named sinks; a record goes to the sink its routing names, or to every sink.'),
   delivery: deliverySchema.prefault({}),
+  parallelism: parallelismSchema.optional(),
   deadLetter: deadLetterSchema.prefault({}),
 });
 
 export type Delivery = z.output<typeof deliverySchema>;
+export type Parallelism = z.output<typeof parallelismSchema>;
 export type RetryPolicy = z.output<typeof retrySchema>;
 export type DeadLetterConfig = z.output<typeof deadLetterSchema>;

@@ -33,6 +33,12 @@ export interface SourceRecord extends PipelineRecord {
   raw: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> };
   /** Set when the source could not decode this record; the engine dead-letters it. */
   decodeError?: Error;
+  /**
+   * True when `raw.value` is the UTF-8 JSON text `value` was decoded from (a JSON-format source):
+   * a sink that stores the value as JSON may write those bytes instead of serialising the value
+   * again, as long as the record still carries that very value (`value === origin.value`).
+   */
+  rawValueIsJson?: boolean;
 }
 
 /** A record on its way into a sink, with where it came from (for dead letters and logs). */

@@ -28,6 +28,7 @@ import { Checkpointer } from './checkpointer.js';
 import { LagClock } from './lag-clock.js';
 import { ChunkRunner, type LaneWork, type Stage } from './chunk-runner.js';
 import { DeclaredResources } from './declared-resources.js';
+import { keyGroups } from './key-groups.js';
 import { LaneCommitter } from './lane-committer.js';
 import { PauseGate } from './pause-gate.js';
 import { ReadinessTracker } from './readiness.js';
@@ -375,11 +376,9 @@ export class PipelineRunner {
     try {
       await this.untilSinksReady(work);
       this.deps.metrics.recordsIn.inc({ pipeline: this.name }, records.length);
-      const size = this.plan.delivery.maxBatchRecords;
-      for (let from = 0; from < records.length; from += size) {
-        const chunk = from === 0 && records.length <= size ? records : records.slice(from, from + size);
-        await this.chunks.run(work, chunk);
-      }
+      const parallelism = this.plan.parallelism;
+      if (parallelism) await this.runKeyGroups(work, records, parallelism.maxInFlight);
+      else await this.runChunks(work, records);
       const position = this.checkpointer.complete(ticket);
       if (position !== undefined) this.committer.submit(lane, position);
       this.deps.metrics.batchDuration.observe({ pipeline: this.name }, (performance.now() - started) / 1000);
@@ -396,6 +395,29 @@ export class PipelineRunner {
       }
       this.fail(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** The records in chunks of `maxBatchRecords`, one after another. */
+  private async runChunks(work: LaneWork, records: SourceRecord[]): Promise<void> {
+    const size = this.plan.delivery.maxBatchRecords;
+    for (let from = 0; from < records.length; from += size) {
+      const chunk = from === 0 && records.length <= size ? records : records.slice(from, from + size);
+      await this.chunks.run(work, chunk);
+    }
+  }
+
+  /**
+   * `parallelism: { by: key }`: the batch's keys spread over at most `groups` groups run at the
+   * same time, each group's records in order, so a key is never processed out of order. The batch
+   * is durable once every group is; a group that fails leaves the others to settle first, so no
+   * work of an abandoned batch is still running when the lane goes.
+   */
+  private async runKeyGroups(work: LaneWork, records: SourceRecord[], groups: number): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      keyGroups(records, groups).map((group) => this.runChunks(work, group)),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Asks every sink whether it can take writes, and records the answers for readiness. */

@@ -353,3 +353,59 @@ describe('postgres sink with method copy', () => {
     expect(await db.any('SELECT doc_id FROM $1:raw', [`${schema}.few`])).toEqual([{ doc_id: 'f' }]);
   });
 });
+
+describe('postgres sink storing documents that arrived as JSON', () => {
+  const text = '{"id":"j","version":2,"big":12345678901234567890,"price":1.50,"note":"tab\\there"}';
+  const fromJson = (value: unknown): SinkRecord => {
+    const source: SourceRecord = {
+      ...origin(2),
+      key: 'j',
+      value: JSON.parse(text) as unknown,
+      raw: { key: Buffer.from('j'), value: Buffer.from(text), headers: {} },
+      rawValueIsJson: true,
+    };
+    return {
+      key: 'j',
+      value: value ?? source.value,
+      headers: {},
+      timestamp: 0,
+      routing: { version: 2 },
+      origin: source,
+    };
+  };
+
+  it.each(['copy', 'insert'] as const)(
+    'writes the JSON text as it arrived, without serialising it again (method %s)',
+    async (method) => {
+      const s = await sink({
+        method,
+        copyMinRows: 1,
+        table: `${schema}.arrived_${method}`,
+        createTable: true,
+        key: ['doc_id'],
+      });
+      await s.write([fromJson(undefined)]);
+      const [row] = await db.any<{ doc: string }>('SELECT doc::text AS doc FROM $1:raw', [
+        `${schema}.arrived_${method}`,
+      ]);
+      // JSON.parse then JSON.stringify would have stored 12345678901234567000 and 1.5.
+      expect(row?.doc).toBe(
+        '{"id": "j", "big": 12345678901234567890, "note": "tab\\there", "price": 1.50, "version": 2}',
+      );
+    },
+  );
+
+  it('serialises the value a stage replaced, not the bytes that arrived', async () => {
+    const s = await sink({
+      method: 'copy',
+      copyMinRows: 1,
+      table: `${schema}.replaced`,
+      createTable: true,
+      key: ['doc_id'],
+    });
+    await s.write([fromJson({ id: 'j', version: 2, changed: true })]);
+    expect(await db.any('SELECT doc FROM $1:raw', [`${schema}.replaced`])).toEqual([
+      { doc: { id: 'j', version: 2, changed: true } },
+    ]);
+  });
+});

@@ -17,7 +17,7 @@ import {
   requireString,
   type Spec,
 } from './spec-reader.js';
-import { isPlainIsoDate, plainDecimalText, toStoredValue } from './stored-value.js';
+import { isPlainIsoDate, plainDateTimeText, plainDecimalText, toStoredValue } from './stored-value.js';
 import { truncateColumnId } from './truncate-column-id.js';
 import type { Expr, UcrCompiler } from './ucr-compiler.js';
 import { joinPath, UcrConfigError } from './ucr-config-error.js';
@@ -152,10 +152,15 @@ function expressionIndicator(
   );
   const coerce = datatypeCoercer(datatype);
   const id = col.id;
-  // Form answers are text: store plain decimal and ISO date strings without building values.
-  if ((datatype === 'decimal' || datatype === 'date') && transform === undefined) {
+  // Form answers are text: store plain decimal, ISO date and canonical datetime strings without
+  // building values.
+  if ((datatype === 'decimal' || datatype === 'date' || datatype === 'datetime') && transform === undefined) {
     const fast =
-      datatype === 'decimal' ? plainDecimalText : (s: string) => (isPlainIsoDate(s) ? s : undefined);
+      datatype === 'decimal'
+        ? plainDecimalText
+        : datatype === 'datetime'
+          ? plainDateTimeText
+          : (s: string) => (isPlainIsoDate(s) ? s : undefined);
     return {
       columns: [col],
       write: (item, ctx, row) => {

@@ -7,9 +7,12 @@ import type { UcrDatatype, UcrStoredValue } from '../contract.js';
 import { daysInMonth, Decimal, isDecimal, kindOf, PyFloat, UcrDate, UcrDateTime } from '../values/kinds.js';
 import { floatToDecimal } from '../values/py-compare.js';
 import { pyStr } from '../values/py-str.js';
+import { scaledFixedText, scaledOf } from '../values/scaled-decimal.js';
 
 /** Exact decimal text with at most 16 places (PostgreSQL rounds half away from zero). */
 export function decimalText(d: Decimal): string {
+  const scaled = scaledOf(d);
+  if (scaled !== undefined) return scaledFixedText(scaled, 16);
   if (d.isNaN()) return 'NaN';
   if (!d.isFinite()) return d.isNegative() ? '-Infinity' : 'Infinity';
   const rounded = d.toDecimalPlaces(16, Decimal.ROUND_HALF_UP);
@@ -75,6 +78,36 @@ export function plainDecimalText(s: string): string | undefined {
       : `${s.slice(start, wholeEnd)}${s.slice(wholeEnd, fracEnd)}`;
   if (text === '0') return '0';
   return negative ? `-${text}` : text;
+}
+
+/**
+ * The stored text of a datetime given in the canonical form the receiver writes
+ * (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, or without the fraction), without building a value: the same
+ * text with the zone letter dropped, and a zero fraction too. Undefined for any other text.
+ */
+export function plainDateTimeText(s: string): string | undefined {
+  const n = s.length;
+  if ((n !== 27 && n !== 20) || s.charCodeAt(10) !== 84 || s.charCodeAt(n - 1) !== 90) return undefined;
+  if (!isPlainIsoDate(s.slice(0, 10)) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const h = twoDigits(s, 11);
+  const mi = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
+  if (n === 20) return s.slice(0, 19);
+  if (s.charCodeAt(19) !== 46) return undefined;
+  let zero = true;
+  for (let i = 20; i < 26; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    if (c !== 48) zero = false;
+  }
+  return s.slice(0, zero ? 19 : 26);
+}
+
+function twoDigits(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b;
 }
 
 /** True when `s` is a valid "YYYY-MM-DD" date: its stored form is itself. */

@@ -13,6 +13,7 @@ import {
 } from './py-parse.js';
 import { pyStr } from './py-str.js';
 import { Decimal, kindOf, PyFloat, truthy, UcrDate, UcrDateTime } from './kinds.js';
+import { scaledOfInteger } from './scaled-decimal.js';
 
 /** The datatypes an expression or indicator may name. */
 export const expressionDatatypes = [
@@ -65,9 +66,10 @@ export function toPyInteger(value: unknown): number | null {
 export function toPyDecimal(value: unknown): Decimal | null {
   switch (kindOf(value)) {
     case 'boolean':
-      return new Decimal(value ? 1 : 0);
+      return scaledOfInteger(value as boolean)!.asDecimal();
     case 'integer':
-      return new Decimal(typeof value === 'bigint' ? value.toString() : (value as number));
+      if (typeof value === 'bigint') return new Decimal(value.toString());
+      return scaledOfInteger(value as number)?.asDecimal() ?? new Decimal(value as number);
     case 'float':
       return floatToDecimal(value instanceof PyFloat ? value.value : (value as number));
     case 'decimal':

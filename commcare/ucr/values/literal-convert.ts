@@ -5,6 +5,7 @@
  */
 import { parseStrptimeDate } from './py-parse.js';
 import { Decimal, UcrDateTime, UcrTime, isDict } from './kinds.js';
+import { parseScaledDecimal } from './scaled-decimal.js';
 
 const DATE_RE = /^\d{4}\D?\d\d\D?\d\d$/;
 const TIME_RE = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{6}))?$/;
@@ -14,7 +15,7 @@ const DECIMAL_RE = /^\d+\.\d+$/;
 /** One string literal converted, or returned unchanged. */
 export function convertStringLiteral(s: string): unknown {
   if (DATE_RE.test(s)) return parseStrptimeDate(s) ?? s;
-  if (DECIMAL_RE.test(s)) return new Decimal(s);
+  if (DECIMAL_RE.test(s)) return parseScaledDecimal(s)?.asDecimal() ?? new Decimal(s);
   let m = DATETIME_RE.exec(s);
   if (m !== null) {
     const frac = m[7] === undefined ? 0 : Number(m[7]);

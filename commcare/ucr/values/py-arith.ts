@@ -15,6 +15,7 @@ import {
   UcrTimedelta,
   type UcrKind,
 } from './kinds.js';
+import { ScaledDecimal, scaledAdd, scaledDivide, scaledMultiply, scaledOperand } from './scaled-decimal.js';
 
 export class PyTypeError extends Error {
   override readonly name = 'PyTypeError';
@@ -70,7 +71,21 @@ function fromMicros(us: number): UcrTimedelta {
   return new UcrTimedelta(days, us - days * US_PER_DAY);
 }
 
+/**
+ * Both operands as scaled decimals when one is a Decimal with a scaled form and the other is one
+ * too or an int (Python promotes an int to Decimal); undefined otherwise.
+ */
+function scaledPair(a: unknown, b: unknown): [ScaledDecimal, ScaledDecimal] | undefined {
+  if (!(a instanceof ScaledDecimal) && !(b instanceof ScaledDecimal)) return undefined;
+  const x = scaledOperand(a);
+  const y = x === undefined ? undefined : scaledOperand(b);
+  return y === undefined ? undefined : [x!, y];
+}
+
 export function pyAdd(a: unknown, b: unknown): unknown {
+  const pair = scaledPair(a, b);
+  const fast = pair && scaledAdd(pair[0], pair[1]);
+  if (fast !== undefined) return fast.asDecimal();
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) + jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) + jsNum(b));
@@ -93,6 +108,9 @@ function shift(d: UcrDate | UcrDateTime, us: number): UcrDate | UcrDateTime {
 }
 
 export function pySub(a: unknown, b: unknown): unknown {
+  const pair = scaledPair(a, b);
+  const fast = pair && scaledAdd(pair[0], pair[1], true);
+  if (fast !== undefined) return fast.asDecimal();
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) - jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) - jsNum(b));
@@ -116,6 +134,9 @@ function repeat(seq: unknown, times: unknown): unknown {
 }
 
 export function pyMul(a: unknown, b: unknown): unknown {
+  const pair = scaledPair(a, b);
+  const fast = pair && scaledMultiply(pair[0], pair[1]);
+  if (fast !== undefined) return fast.asDecimal();
   const k = promote(a, b);
   if (k === 'int') return intResult(jsNum(a) * jsNum(b));
   if (k === 'float') return makeFloat(jsNum(a) * jsNum(b));
@@ -129,6 +150,9 @@ export function pyMul(a: unknown, b: unknown): unknown {
 }
 
 export function pyTrueDiv(a: unknown, b: unknown): unknown {
+  const pair = scaledPair(a, b);
+  const fast = pair && scaledDivide(pair[0], pair[1]);
+  if (fast !== undefined) return fast.asDecimal();
   const k = promote(a, b);
   if (k === null) throw new PyTypeError(`unsupported operand type(s) for /: ${kindOf(a)} and ${kindOf(b)}`);
   if (k === 'decimal') {

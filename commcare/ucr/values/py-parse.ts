@@ -4,6 +4,7 @@
  * Each returns `null` where Python raises ValueError.
  */
 import { Decimal, UcrDate, UcrDateTime } from './kinds.js';
+import { parseScaledDecimal } from './scaled-decimal.js';
 
 // Python's str.strip() removes Unicode whitespace; JS trim() covers the same practical set.
 const INT_RE = /^[+-]?\d+(?:_\d+)*$/;
@@ -11,8 +12,26 @@ const FLOAT_RE = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(
 const FLOAT_SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
 const DECIMAL_SPECIAL_RE = /^([+-]?)(inf|infinity|nan|snan)$/i;
 
+/** Plain digits with an optional sign (at most 15, exact in a double), without a regex; else undefined. */
+function plainInt(s: string): number | undefined {
+  const n = s.length;
+  let i = 0;
+  const first = s.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  if (n === i || n - i > 15) return undefined;
+  let value = 0;
+  for (; i < n; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return first === 45 ? -value : value;
+}
+
 /** `int(s)` for a str: an integer or null (ValueError). */
 export function parsePyInt(s: string): number | null {
+  const plain = plainInt(s);
+  if (plain !== undefined) return plain;
   const t = s.trim();
   if (!INT_RE.test(t)) return null;
   const n = Number(t.replace(/_/g, ''));
@@ -31,6 +50,9 @@ export function parsePyFloat(s: string): number | null {
 
 /** `Decimal(s)` for a str: a Decimal or null (InvalidOperation). */
 export function parsePyDecimal(s: string): Decimal | null {
+  // Plain decimal text (a form answer) needs no regular expression and no decimal.js parse.
+  const scaled = parseScaledDecimal(s);
+  if (scaled !== undefined) return scaled.asDecimal();
   const t = s.trim();
   if (FLOAT_RE.test(t)) {
     try {
