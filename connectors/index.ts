@@ -9,6 +9,7 @@ import { outboxSource } from './outbox/outbox-source.js';
 import { kafkaSink } from './kafka/kafka-sink.js';
 import { kafkaSource } from './kafka/kafka-source.js';
 import { postgresSink } from './postgres/postgres-sink.js';
+import { searchSink } from './search/search-sink.js';
 import { ucrPostgresSink } from './ucr/ucr-postgres-sink.js';
 
 export const connectors: readonly ComponentSpec[] = [
@@ -19,6 +20,7 @@ export const connectors: readonly ComponentSpec[] = [
   kafkaSink,
   postgresSink,
   ucrPostgresSink,
+  searchSink,
   memorySink,
   logSink,
   noopSink,
