@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import { receiverModule, reportsModule, searchModule, startServer } from '../../server/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -70,6 +70,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
         outboxChannel: values['outbox-channel'],
       }),
       reportsModule(),
+      searchModule({ indexPrefix: process.env.SEARCH_INDEX_PREFIX }),
     ],
   });
   const telemetry =
