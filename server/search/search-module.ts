@@ -17,6 +17,8 @@ export interface SearchModuleOptions {
   /** Folder of the case search configurations; `pipelines/search/case-search` by default. */
   caseSearchConfigs?: string;
   engine?: EngineChoice;
+  /** The cluster; the server's SEARCH_URL by default. */
+  url?: string;
 }
 
 export function searchModule(options: SearchModuleOptions = {}): RouteModuleFactory {

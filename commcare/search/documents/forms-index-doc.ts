@@ -2,7 +2,7 @@
  * A form as CommCare's xform pillow indexes it (`transform_xform_for_elasticsearch`): the form
  * document (`formEventToDoc`) with its meta block cleaned (time stamps that are not dates become
  * null, `appVersion` given as `{#text}` becomes its text), the case ids it touched
- * (`__retrieved_case_ids`), `doc_id`, and `inserted_at`, which is the change's time here (not the
+ * (`__retrieved_case_ids`), `doc_id` (in place of `_id`, which is the engine's own), and `inserted_at`, which is the change's time here (not the
  * indexing time, so a rebuilt index equals the live one).
  */
 import type { Form } from '../../../schemas/generated/form.js';
@@ -13,7 +13,8 @@ type JsonDoc = Record<string, unknown>;
 const isDateLike = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
 export function formsIndexDoc(event: Form): JsonDoc {
-  const doc = formEventToDoc(event);
+  // `_id` is the engine's metadata, not a source field (CommCare's adapters pop it too).
+  const { _id: _metadataId, ...doc } = formEventToDoc(event);
   const form = { ...(doc.form as JsonDoc) };
   const meta = { ...(form.meta as JsonDoc) };
   for (const key of ['timeStart', 'timeEnd']) if (!isDateLike(meta[key])) meta[key] = null;
