@@ -5,6 +5,8 @@
  * failure), or transient (429, `es_rejected_execution_exception`, 5xx, a target gone: the batch
  * is retried, never skipped).
  */
+import { isRetryable } from '../../runtime/contract/index.js';
+import type { AdaptiveLimit } from './adaptive-limit.js';
 import { isTransientItem } from './engine-errors.js';
 import { SearchEngineError, type BulkItemResult, type SearchEngine } from './search-engine.js';
 
@@ -26,8 +28,8 @@ export interface BulkLimits {
 export interface BulkOutcome {
   /** Records refused for their content, with the engine's reason. */
   refused: Map<number, { status: number; type: string | undefined; reason: string }>;
-  /** Items the engine could not take now (any: retry the batch). */
-  transient: BulkItemResult[];
+  /** Actions the engine could not take now, with its answer: to send again. */
+  transient: { action: BulkAction; item: BulkItemResult }[];
 }
 
 /** Splits actions into requests of at most `maxBulkActions` actions and `maxBulkBytes` (a larger action goes alone). */
@@ -54,16 +56,22 @@ export function chunkActions(
   return chunks;
 }
 
+const overloadedBy = (items: BulkItemResult[]) =>
+  items.some((item) => item.status === 429 || item.errorType === 'es_rejected_execution_exception');
+
 async function sendChunk(
   engine: SearchEngine,
   chunk: BulkAction[],
   limits: BulkLimits,
   outcome: BulkOutcome,
+  limit: AdaptiveLimit,
 ): Promise<void> {
   let items: BulkItemResult[];
+  const ticket = await limit.acquire();
   try {
     items = await engine.bulk(chunk.map((a) => a.lines).join(''), limits.requestTimeoutMs);
   } catch (error) {
+    limit.release(ticket, isRetryable(error));
     // A request too large for the engine: halve it; one action alone that is too large is refused.
     if (error instanceof SearchEngineError && error.status === 413) {
       if (chunk.length === 1) {
@@ -75,15 +83,16 @@ async function sendChunk(
         return;
       }
       const half = Math.ceil(chunk.length / 2);
-      await sendChunk(engine, chunk.slice(0, half), limits, outcome);
-      await sendChunk(engine, chunk.slice(half), limits, outcome);
+      await sendChunk(engine, chunk.slice(0, half), limits, outcome, limit);
+      await sendChunk(engine, chunk.slice(half), limits, outcome, limit);
       return;
     }
     throw error;
   }
+  limit.release(ticket, overloadedBy(items));
   items.forEach((item, i) => {
     if ((item.status >= 200 && item.status < 300) || item.status === 409) return;
-    if (isTransientItem(item.status, item.errorType)) outcome.transient.push(item);
+    if (isTransientItem(item.status, item.errorType)) outcome.transient.push({ action: chunk[i]!, item });
     else
       outcome.refused.set(chunk[i]!.record, {
         status: item.status,
@@ -98,6 +107,7 @@ export async function sendBulk(
   engine: SearchEngine,
   actions: readonly BulkAction[],
   limits: BulkLimits,
+  limit: AdaptiveLimit,
 ): Promise<BulkOutcome> {
   const outcome: BulkOutcome = { refused: new Map(), transient: [] };
   const chunks = chunkActions(actions, limits);
@@ -106,7 +116,7 @@ export async function sendBulk(
   const worker = async () => {
     while (next < chunks.length && failure === undefined) {
       const chunk = chunks[next++]!;
-      await sendChunk(engine, chunk, limits, outcome).catch((error: unknown) => {
+      await sendChunk(engine, chunk, limits, outcome, limit).catch((error: unknown) => {
         failure ??= error instanceof Error ? error : new Error(String(error));
       });
     }

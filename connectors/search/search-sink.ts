@@ -12,7 +12,8 @@ import {
   type WriteResult,
 } from '../../runtime/contract/index.js';
 import { searchIndexNames, TOMBSTONE_FIELD, type SearchIndexName } from '../../commcare/search/index.js';
-import { sendBulk, type BulkAction } from './bulk-writer.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
+import { sendBulk, type BulkAction, type BulkOutcome } from './bulk-writer.js';
 import { searchEngine } from './create-search-engine.js';
 import { BootstrapIndexTargets, type IndexTargets } from './index-targets.js';
 import type { SearchEngine } from './search-engine.js';
@@ -55,7 +56,17 @@ const searchSinkConfig = z.object({
     .int()
     .positive()
     .default(3)
-    .describe('Bulk requests of one batch (one lane) in flight at once.'),
+    .describe(
+      'Bulk requests of one batch (one lane) in flight at once. Across lanes the sink sends at most this times the lanes in flight, halved while the engine answers 429 and grown back as it recovers.',
+    ),
+  retryItemsMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10_000)
+    .describe(
+      'How long a batch keeps re-sending the actions the engine could not take (429, 5xx), with growing pauses, before the runtime retries the whole batch.',
+    ),
   requestTimeoutMs: z
     .number()
     .int()
@@ -108,12 +119,16 @@ function externalVersion(record: SinkRecord): number | undefined {
 
 export class SearchSink implements Sink {
   private targets: IndexTargets | undefined;
+  /** Bulk requests in flight across the lanes of this sink. */
+  private readonly limit: AdaptiveLimit;
 
   constructor(
     private readonly config: SearchSinkConfig,
     readonly engine: SearchEngine,
     private readonly ctx: ComponentContext,
-  ) {}
+  ) {
+    this.limit = new AdaptiveLimit(config.maxInFlight * ctx.delivery.maxInFlight);
+  }
 
   async start(): Promise<void> {
     const all = await readIndexDefinitions(this.config.mappings);
@@ -163,20 +178,38 @@ export class SearchSink implements Sink {
     return actions;
   }
 
+  /**
+   * Sends the actions, then again only those the engine could not take (429, 5xx) with a growing
+   * pause, until `retryItemsMs` is spent: then the runtime retries the whole batch (idempotent: a
+   * version already written is a 409, counted as done). A target that is gone (404: an index
+   * retired meanwhile) ends the attempt at once, so the retry is planned against the new targets.
+   */
+  private async send(actions: BulkAction[]): Promise<BulkOutcome['refused']> {
+    const refused: BulkOutcome['refused'] = new Map();
+    const deadline = Date.now() + this.config.retryItemsMs;
+    let pending = actions;
+    for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
+      const outcome = await sendBulk(this.engine, pending, this.config, this.limit);
+      for (const [record, refusal] of outcome.refused) refused.set(record, refusal);
+      if (!outcome.transient.length) return refused;
+      const first = outcome.transient[0]!.item;
+      const gone = outcome.transient.some(({ item }) => item.status === 404);
+      if (gone) await this.targets!.refresh().catch(() => undefined);
+      if (gone || Date.now() + pauseMs > deadline) {
+        throw new RetryableError(
+          `search engine could not take ${outcome.transient.length} of ${actions.length} actions: ${first.status} ${first.errorType ?? ''} ${first.reason ?? ''}`.trim(),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * (0.8 + Math.random() * 0.4)));
+      pending = outcome.transient.map(({ action }) => action);
+    }
+  }
+
   async write(records: SinkRecord[]): Promise<WriteResult> {
     if (!this.targets) throw new Error('search sink: write() before start()');
     const failed: WriteFailure[] = [];
-    const actions = this.actionsOf(records, failed);
-    const outcome = await sendBulk(this.engine, actions, this.config);
-    if (outcome.transient.length) {
-      const first = outcome.transient[0]!;
-      if (outcome.transient.some((item) => item.status === 404))
-        await this.targets.refresh().catch(() => undefined);
-      throw new RetryableError(
-        `search engine could not take ${outcome.transient.length} of ${actions.length} actions now: ${first.status} ${first.errorType ?? ''} ${first.reason ?? ''}`.trim(),
-      );
-    }
-    for (const [index, refusal] of outcome.refused) {
+    const refused = await this.send(this.actionsOf(records, failed));
+    for (const [index, refusal] of refused) {
       failed.push({
         index,
         error: new BadRecordError(
