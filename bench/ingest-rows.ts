@@ -22,7 +22,9 @@ export function copyField(value: UcrStoredValue | undefined): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return copyText(value);
-  return copyText(`{${value.map((item) => `"${item.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`);
+  return copyText(
+    `{${value.map((item) => (item === null ? 'NULL' : `"${item.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`,
+  );
 }
 
 /** The columns the bare baseline COPYs: all but `inserted_at`, which its table defaults to now(). */

@@ -13,6 +13,7 @@ import { schemasCommand } from './schemas.js';
 import { serveCommand } from './serve.js';
 import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
+import { ucrCheckCommand } from './ucr-check.js';
 import { validateCommand } from './validate.js';
 import { xformCommand } from './xform.js';
 
@@ -266,6 +267,15 @@ export const commands: readonly CommandSpec[] = [
       'tributary ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl',
     ],
     run: ({ args }) => ucrCommand(['eval', ...args]),
+  }),
+  defineCommand({
+    name: 'ucr check',
+    group: UCR,
+    summary: 'Check that every data source and report of a folder exported from CommCare is supported.',
+    usage: '<folder>',
+    positionals: { min: 1, max: 1 },
+    examples: ['tributary ucr check pipelines/ucr'],
+    run: ({ positionals }) => ucrCheckCommand(positionals),
   }),
   defineCommand({
     name: 'demo',

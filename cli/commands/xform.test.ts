@@ -22,14 +22,19 @@ describe('tributary xform parse', () => {
     expect(printed.caseActions).toEqual([
       {
         case_id: 'm-1',
-        date_modified: '2026-04-01T08:00:00Z',
+        date_modified: '2026-04-01T08:00:00.000000Z',
         user_id: 'u-2',
         actions: [
           { type: 'update', fields: {}, properties: { close_reason: 'moved' } },
           {
             type: 'index',
             indices: [
-              { identifier: 'parent', referenced_type: '', referenced_id: '', relationship: 'child' },
+              {
+                identifier: 'parent',
+                referenced_type: 'household',
+                referenced_id: '',
+                relationship: 'child',
+              },
             ],
           },
           { type: 'close' },
@@ -54,13 +59,12 @@ describe('tributary xform parse', () => {
     expect(err).toEqual([`${file}:2:59: a DOCTYPE is not allowed in a submission`]);
   });
 
-  it('exits 2 for a form without meta/instanceID', async () => {
-    const file = fixture('no-instance-id.xml');
-    expect(await run(['parse', file])).toEqual({
-      code: 2,
-      out: [],
-      err: [`${file}: The form has no meta/instanceID.`],
-    });
+  it('gives a form without meta/instanceID a new id, as CommCare does', async () => {
+    const { code, out } = await run(['parse', fixture('no-instance-id.xml')]);
+    expect(code).toBe(0);
+    expect((JSON.parse(out.join('\n')) as { metadata: { generatedId: boolean } }).metadata.generatedId).toBe(
+      true,
+    );
   });
 
   it('exits 1 for a file it cannot read and 2 for bad usage', async () => {

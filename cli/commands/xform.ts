@@ -5,11 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
-import {
-  parseXForm,
-  XFormMissingInstanceIdError,
-  XFormSyntaxError,
-} from '../../commcare/xform/xform-parse.js';
+import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
 
 export const xformUsage = `Usage: tributary xform parse <file.xml>
 
@@ -67,7 +63,7 @@ export async function xformCommand(args: string[], options: XformCommandOptions 
       err(`${file}:${error.line}:${error.column}: ${error.reason}`);
       return 2;
     }
-    if (error instanceof XFormMissingInstanceIdError) {
+    if (error instanceof XFormMissingXmlnsError) {
       err(`${file}: ${error.message}`);
       return 2;
     }

@@ -461,7 +461,7 @@ describe('compileReport', () => {
     expect(output.total_row).toEqual(['Total', 3, 16, null]);
   });
 
-  it('refuses expression types it cannot compute on a row, saying which it can', () => {
+  it('refuses expression types the UCR language does not know, with the path inside the expression', () => {
     const issues = configIssues({
       ...households,
       filters: [],
@@ -470,16 +470,14 @@ describe('compileReport', () => {
         {
           type: 'expression',
           column_id: 'e',
-          expression: { type: 'related_doc', related_doc_type: 'CommCareCase' },
+          expression: { type: 'nested', argument_expression: { type: 'icds_age' }, value_expression: 1 },
         },
       ],
     });
     expect(issues).toEqual([
       {
-        path: '$.columns[3].expression.type',
-        message: expect.stringMatching(
-          /"related_doc" is not supported.*property_name, constant, conditional/,
-        ) as string,
+        path: '$.columns[3].expression.argument_expression.type',
+        message: 'expected a known expression type (got "icds_age")',
       },
     ]);
   });
@@ -514,7 +512,7 @@ describe('compileReport', () => {
     expect(plan.finish([{ c0: 4, c1: 'd1' }], { total_records: 1n }).rows).toEqual([{ size: 4 }]);
   });
 
-  it('applies simple transforms and refuses ones needing lookups', () => {
+  it('applies transforms, looking users and owners up in a second pass', () => {
     const output = compile({
       ...households,
       filters: [],
@@ -545,10 +543,40 @@ describe('compileReport', () => {
           type: 'field',
           field: 'village',
           aggregation: 'simple',
-          transform: { type: 'custom', custom_type: 'owner_display' },
+          transform: { type: 'custom', custom_type: 'no_such_display' },
         },
       ],
     });
     expect(issues[0]!.path).toBe('$.columns[0].transform.custom_type');
+    const plan = compile({
+      ...households,
+      filters: [],
+      columns: [
+        {
+          type: 'field',
+          field: 'village',
+          aggregation: 'simple',
+          transform: { type: 'custom', custom_type: 'owner_display' },
+        },
+      ],
+    }).plan(request(''), new Map());
+    const rows = [{ c0: 'g1' }, { c0: 'u1' }];
+    expect(plan.lookupKeys(rows)).toEqual([
+      { kind: 'location', id: 'g1' },
+      { kind: 'user', id: 'g1' },
+      { kind: 'group', id: 'g1' },
+      { kind: 'location', id: 'u1' },
+      { kind: 'user', id: 'u1' },
+      { kind: 'group', id: 'u1' },
+    ]);
+    const docs: Record<string, unknown> = {
+      'group:g1': { name: 'Team North' },
+      'user:u1': { username: 'asha@demo.commcarehq.org' },
+    };
+    const lookups = { get: (kind: string, id: string) => docs[`${kind}:${id}`] ?? null };
+    expect(plan.finish(rows, { total_records: 2 }, lookups).rows).toEqual([
+      { village: 'Team North' },
+      { village: 'asha' },
+    ]);
   });
 });

@@ -79,6 +79,119 @@ interface Validation {
   readonly filter: Filter;
 }
 
+/** Default columns first (doc_id, inserted_at, repeat_iteration with a base item), then the indicators'. */
+function tableColumns(
+  indicators: readonly CompiledIndicator[],
+  hasBaseItem: boolean,
+  at: string,
+): UcrColumn[] {
+  const columns: UcrColumn[] = [
+    { id: 'doc_id', datatype: 'string', nullable: false, primaryKey: true, createIndex: false },
+    { id: 'inserted_at', datatype: 'datetime', nullable: false, primaryKey: false, createIndex: true },
+  ];
+  if (hasBaseItem) {
+    columns.push({
+      id: 'repeat_iteration',
+      datatype: 'integer',
+      nullable: false,
+      primaryKey: true,
+      createIndex: false,
+    });
+  }
+  const seen = new Set(columns.map((c) => c.id));
+  indicators.forEach((indicator, i) => {
+    for (const col of indicator.columns) {
+      if (seen.has(col.id)) {
+        throw new UcrConfigError(
+          joinPath(joinPath(at, i), 'column_id'),
+          `a column id not already used (duplicate "${col.id}")`,
+        );
+      }
+      seen.add(col.id);
+      columns.push(col);
+    }
+  });
+  return columns;
+}
+
+/** The flagged primary key columns, in the order `sql_settings.primary_key` gives when it does. */
+function primaryKeyOf(columns: readonly UcrColumn[], sqlSettings: unknown, at: string): string[] {
+  const flagged = columns.filter((c) => c.primaryKey).map((c) => c.id);
+  if (!isDict(sqlSettings) || sqlSettings.primary_key === undefined || sqlSettings.primary_key === null)
+    return flagged;
+  const pk = sqlSettings.primary_key;
+  const path = joinPath(at, 'primary_key');
+  if (!Array.isArray(pk) || !pk.every((c) => typeof c === 'string'))
+    throw new UcrConfigError(path, 'a list of column ids');
+  if (pk.length === 0) return flagged;
+  const given = new Set(pk);
+  if (given.size !== pk.length || given.size !== flagged.length || !flagged.every((c) => given.has(c))) {
+    throw new UcrConfigError(path, `the same columns as those flagged primary key (${flagged.join(', ')})`);
+  }
+  return pk;
+}
+
+/** `sql_column_indexes`; CommCare logs and skips an index naming an unknown column. */
+function indexesOf(spec: unknown, known: ReadonlySet<string>, at: string): string[][] {
+  if (!Array.isArray(spec)) throw new UcrConfigError(at, 'a list of indexes');
+  const indexes: string[][] = [];
+  spec.forEach((index, i) => {
+    const path = joinPath(at, i);
+    const ids = requireObject(index, path, 'an index').column_ids;
+    if (!Array.isArray(ids) || !ids.every((c) => typeof c === 'string'))
+      throw new UcrConfigError(joinPath(path, 'column_ids'), 'a list of column ids');
+    if (ids.length > 0 && ids.every((c) => known.has(c))) indexes.push(ids);
+  });
+  return indexes;
+}
+
+/** The evaluation of one document (§9.1): filter and validations, items, one row per item. */
+function evaluator(
+  domain: string,
+  referencedDocType: string,
+  configuredFilter: Filter | undefined,
+  validations: readonly Validation[],
+  baseItem: Expr | undefined,
+  indicators: readonly CompiledIndicator[],
+): (doc: unknown, lookups: UcrLookups) => UcrEvaluation {
+  const hasBaseItem = baseItem !== undefined;
+  const notMatched: UcrEvaluation = { status: 'rows', matched: false, rows: [] };
+
+  return function evaluate(doc: unknown, lookups: UcrLookups): UcrEvaluation {
+    if (!isDict(doc) || !pyEquals(doc.domain, domain) || !pyEquals(doc.doc_type, referencedDocType))
+      return notMatched;
+    const ctx = new EvalContext(doc, lookups, 0);
+    let matched = configuredFilter === undefined || configuredFilter(doc, ctx);
+    if (matched) {
+      for (const v of validations) {
+        if (!v.filter(doc, ctx)) {
+          matched = false;
+          break;
+        }
+      }
+    }
+    const rows: UcrRow[] = [];
+    if (matched) {
+      let items: unknown[];
+      if (hasBaseItem) {
+        const value = baseItem(doc, ctx);
+        items = value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+      } else {
+        items = [doc];
+      }
+      const docId = pyStr(doc._id ?? null);
+      for (let i = 0; i < items.length; i++) {
+        ctx.iteration = i;
+        const row: MutableRow = hasBaseItem ? { doc_id: docId, repeat_iteration: i } : { doc_id: docId };
+        for (const indicator of indicators) indicator.write(items[i], ctx, row);
+        rows.push(row);
+      }
+    }
+    if (ctx.missing.length > 0) return { status: 'missing', missing: dedupeKeys(ctx.missing) };
+    return matched ? { status: 'rows', matched: true, rows } : notMatched;
+  };
+}
+
 export function compileDataSource(json: unknown, options: CompileDataSourceOptions = {}): CompiledDataSource {
   const root = options.path ?? '';
   const config: Spec = requireObject(json, root, 'a data source configuration');
@@ -132,65 +245,11 @@ export function compileDataSource(json: unknown, options: CompileDataSourceOptio
     compileIndicator(compiler, spec, joinPath(at('configured_indicators'), i)),
   );
 
-  const columns: UcrColumn[] = [
-    { id: 'doc_id', datatype: 'string', nullable: false, primaryKey: true, createIndex: false },
-    { id: 'inserted_at', datatype: 'datetime', nullable: false, primaryKey: false, createIndex: true },
-  ];
-  if (baseItem !== undefined) {
-    columns.push({
-      id: 'repeat_iteration',
-      datatype: 'integer',
-      nullable: false,
-      primaryKey: true,
-      createIndex: false,
-    });
-  }
+  const columns = tableColumns(indicators, baseItem !== undefined, at('configured_indicators'));
   const seen = new Set(columns.map((c) => c.id));
-  indicators.forEach((indicator, i) => {
-    for (const col of indicator.columns) {
-      if (seen.has(col.id)) {
-        throw new UcrConfigError(
-          joinPath(joinPath(at('configured_indicators'), i), 'column_id'),
-          `a column id not already used (duplicate "${col.id}")`,
-        );
-      }
-      seen.add(col.id);
-      columns.push(col);
-    }
-  });
+  const primaryKey = primaryKeyOf(columns, config.sql_settings, at('sql_settings'));
 
-  const flagged = columns.filter((c) => c.primaryKey).map((c) => c.id);
-  let primaryKey = flagged;
-  const sqlSettings = config.sql_settings;
-  if (isDict(sqlSettings) && sqlSettings.primary_key !== undefined && sqlSettings.primary_key !== null) {
-    const pk = sqlSettings.primary_key;
-    const path = joinPath(at('sql_settings'), 'primary_key');
-    if (!Array.isArray(pk) || !pk.every((c) => typeof c === 'string'))
-      throw new UcrConfigError(path, 'a list of column ids');
-    if (pk.length > 0) {
-      const given = new Set(pk);
-      if (given.size !== pk.length || given.size !== flagged.length || !flagged.every((c) => given.has(c))) {
-        throw new UcrConfigError(
-          path,
-          `the same columns as those flagged primary key (${flagged.join(', ')})`,
-        );
-      }
-      primaryKey = pk;
-    }
-  }
-
-  const indexesSpec = config.sql_column_indexes ?? [];
-  if (!Array.isArray(indexesSpec)) throw new UcrConfigError(at('sql_column_indexes'), 'a list of indexes');
-  const indexes: string[][] = [];
-  indexesSpec.forEach((index, i) => {
-    const path = joinPath(at('sql_column_indexes'), i);
-    const spec = requireObject(index, path, 'an index');
-    const ids = spec.column_ids;
-    if (!Array.isArray(ids) || !ids.every((c) => typeof c === 'string'))
-      throw new UcrConfigError(joinPath(path, 'column_ids'), 'a list of column ids');
-    // CommCare logs and skips an index naming an unknown column.
-    if (ids.length > 0 && ids.every((c) => seen.has(c))) indexes.push(ids);
-  });
+  const indexes = indexesOf(config.sql_column_indexes ?? [], seen, at('sql_column_indexes'));
 
   const definitionHash = createHash('sha1')
     .update(
@@ -209,42 +268,7 @@ export function compileDataSource(json: unknown, options: CompileDataSourceOptio
     )
     .digest('hex');
 
-  const hasBaseItem = baseItem !== undefined;
-  const notMatched: UcrEvaluation = { status: 'rows', matched: false, rows: [] };
-
-  function evaluate(doc: unknown, lookups: UcrLookups): UcrEvaluation {
-    if (!isDict(doc) || !pyEquals(doc.domain, domain) || !pyEquals(doc.doc_type, referencedDocType))
-      return notMatched;
-    const ctx = new EvalContext(doc, lookups, 0);
-    let matched = configuredFilter === undefined || configuredFilter(doc, ctx);
-    if (matched) {
-      for (const v of validations) {
-        if (!v.filter(doc, ctx)) {
-          matched = false;
-          break;
-        }
-      }
-    }
-    const rows: UcrRow[] = [];
-    if (matched) {
-      let items: unknown[];
-      if (hasBaseItem) {
-        const value = baseItem(doc, ctx);
-        items = value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
-      } else {
-        items = [doc];
-      }
-      const docId = pyStr(doc._id ?? null);
-      for (let i = 0; i < items.length; i++) {
-        ctx.iteration = i;
-        const row: MutableRow = hasBaseItem ? { doc_id: docId, repeat_iteration: i } : { doc_id: docId };
-        for (const indicator of indicators) indicator.write(items[i], ctx, row);
-        rows.push(row);
-      }
-    }
-    if (ctx.missing.length > 0) return { status: 'missing', missing: dedupeKeys(ctx.missing) };
-    return matched ? { status: 'rows', matched: true, rows } : notMatched;
-  }
+  const evaluate = evaluator(domain, referencedDocType, configuredFilter, validations, baseItem, indicators);
 
   return {
     domain,

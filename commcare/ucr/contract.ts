@@ -23,9 +23,9 @@ export interface UcrColumn {
 /**
  * A value the way the table stores it and `tributary ucr eval` prints it: strings; integers and
  * boolean indicators (0/1) as numbers; decimals as their exact decimal text (e.g. "12.5"); dates as
- * "YYYY-MM-DD"; datetimes as naive UTC "YYYY-MM-DDTHH:MM:SS[.ffffff]"; arrays as string arrays.
+ * "YYYY-MM-DD"; datetimes as naive UTC "YYYY-MM-DDTHH:MM:SS[.ffffff]"; arrays as arrays of strings and nulls (None elements).
  */
-export type UcrStoredValue = string | number | null | readonly string[];
+export type UcrStoredValue = string | number | null | readonly (string | null)[];
 
 /** One row, keyed by column id. `inserted_at` is set by the writer, not the language. */
 export type UcrRow = Readonly<Record<string, UcrStoredValue>>;

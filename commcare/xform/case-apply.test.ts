@@ -192,7 +192,7 @@ describe('applyCaseBlocks', () => {
         case_id: 'n',
         date_modified: '2026-01-01',
         user_id: 'u',
-        actions: [{ type: 'create', case_type: 't', case_name: 'first', owner_id: null }],
+        actions: [{ type: 'create', fields: { case_type: 't', name: 'first' } }],
       },
       {
         case_id: 'n',

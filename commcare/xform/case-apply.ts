@@ -3,7 +3,8 @@
  * loads (and locks) the cases and writes the result.
  */
 import type { Case, CaseIndex } from '../../schemas/generated/case.js';
-import type { CaseBlock } from './case-blocks.js';
+import type { CaseBlock, CaseFieldUpdates } from './case-blocks.js';
+import { parseDeviceDateMs } from './commcare-datetime.js';
 
 /** What the form is, besides its case blocks. */
 export interface CaseApplyContext {
@@ -106,18 +107,11 @@ function applyBlock(before: Case | undefined, block: CaseBlock, context: CaseApp
   for (const action of block.actions) {
     switch (action.type) {
       case 'create':
-        setIfPresent(next, 'case_type', action.case_type);
-        setIfPresent(next, 'name', action.case_name);
-        setIfPresent(next, 'owner_id', action.owner_id);
+        applyKnownFields(next, action.fields, caseId);
         break;
       case 'update': {
-        const { fields } = action;
-        setIfPresent(next, 'case_type', fields.case_type);
-        setIfPresent(next, 'name', fields.name);
-        setIfPresent(next, 'owner_id', fields.owner_id);
-        setIfPresent(next, 'external_id', fields.external_id);
-        if (fields.opened_on) next.opened_on = parseDateMs(caseId, fields.opened_on);
-        if (fields.location_id !== undefined) next.location_id = fields.location_id || null;
+        applyKnownFields(next, action.fields, caseId);
+        if (action.fields.location_id !== undefined) next.location_id = action.fields.location_id || null;
         Object.assign(next.properties, action.properties);
         break;
       }
@@ -142,6 +136,16 @@ function applyBlock(before: Case | undefined, block: CaseBlock, context: CaseApp
   next.changed_on = context.serverNowMs;
   next.server_modified_on = context.serverNowMs;
   return next;
+}
+
+/** CommCare's `_update_known_properties`: each non-empty known field is set (user_id is modified_by). */
+function applyKnownFields(next: Case, fields: CaseFieldUpdates, caseId: string): void {
+  setIfPresent(next, 'case_type', fields.case_type);
+  setIfPresent(next, 'name', fields.name);
+  setIfPresent(next, 'owner_id', fields.owner_id);
+  setIfPresent(next, 'external_id', fields.external_id);
+  if (fields.opened_on) next.opened_on = parseDateMs(caseId, fields.opened_on);
+  if (fields.user_id) next.modified_by = fields.user_id;
 }
 
 function newCase(caseId: string, context: CaseApplyContext, openedOnMs: number, userId: string | null): Case {
@@ -199,21 +203,11 @@ function applyIndex(target: Case, change: CaseIndex): void {
 }
 
 /**
- * Reads an XForm date or date-time as epoch ms. A value without an offset is UTC, as devices write
- * it; a date alone is midnight UTC.
+ * Reads a device date or date-time as epoch ms, in the grammar CommCare's `iso8601.parse_date`
+ * accepts (short offsets like `-04`, `YYYYMMDD`, commas in fractions…); without an offset it is UTC.
  */
 export function parseXFormDateMs(value: string): number | null {
-  const text = value.trim();
-  const match = /^\d{4}-\d{2}-\d{2}(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
-    text,
-  );
-  if (!match) return null;
-  let iso = text.replace(' ', 'T');
-  if (match[1] === undefined) iso += 'T00:00:00Z';
-  else if (match[2] === undefined) iso += 'Z';
-  else if (/[+-]\d{4}$/.test(iso)) iso = `${iso.slice(0, -2)}:${iso.slice(-2)}`;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
+  return parseDeviceDateMs(value);
 }
 
 function parseDateMs(caseId: string, value: string): number {

@@ -13,19 +13,19 @@ describe('extractCaseBlocks', () => {
     expect(blocksOf('registration.xml')).toEqual([
       {
         case_id: 'hh-1',
-        date_modified: '2026-03-01T09:15:00.000+01:00',
+        date_modified: '2026-03-01T08:15:00.000000Z',
         user_id: 'u-1',
         actions: [
-          { type: 'create', case_type: 'household', case_name: 'Okafor', owner_id: 'grp-9' },
+          { type: 'create', fields: { case_type: 'household', name: 'Okafor', owner_id: 'grp-9' } },
           { type: 'update', fields: { location_id: 'loc-3' }, properties: { village: 'Ikeja' } },
         ],
       },
       {
         case_id: 'm-1',
-        date_modified: '2026-03-01T09:15:00.000+01:00',
+        date_modified: '2026-03-01T08:15:00.000000Z',
         user_id: 'u-1',
         actions: [
-          { type: 'create', case_type: 'member', case_name: 'Ada Okafor', owner_id: 'grp-9' },
+          { type: 'create', fields: { case_type: 'member', name: 'Ada Okafor', owner_id: 'grp-9' } },
           { type: 'update', fields: { opened_on: '2026-02-28' }, properties: { age: '34' } },
           {
             type: 'index',
@@ -47,7 +47,7 @@ describe('extractCaseBlocks', () => {
     expect(blocksOf('followup.xml')).toEqual([
       {
         case_id: 'm-1',
-        date_modified: '2026-03-08T10:00:00Z',
+        date_modified: '2026-03-08T10:00:00.000000Z',
         user_id: 'u-1',
         actions: [
           { type: 'update', fields: { name: 'Ada O. Okafor' }, properties: { last_visit: '2026-03-08' } },
@@ -55,10 +55,10 @@ describe('extractCaseBlocks', () => {
       },
       {
         case_id: 'med-1',
-        date_modified: '2026-03-08T10:00:00Z',
+        date_modified: '2026-03-08T10:00:00.000000Z',
         user_id: 'u-1',
         actions: [
-          { type: 'create', case_type: 'medication', case_name: 'amoxicillin', owner_id: 'grp-9' },
+          { type: 'create', fields: { case_type: 'medication', name: 'amoxicillin', owner_id: 'grp-9' } },
           { type: 'update', fields: {}, properties: { dose_mg: '500' } },
           {
             type: 'index',
@@ -75,10 +75,10 @@ describe('extractCaseBlocks', () => {
       },
       {
         case_id: 'med-2',
-        date_modified: '2026-03-08T10:00:00Z',
+        date_modified: '2026-03-08T10:00:00.000000Z',
         user_id: 'u-1',
         actions: [
-          { type: 'create', case_type: 'medication', case_name: 'paracetamol', owner_id: 'grp-9' },
+          { type: 'create', fields: { case_type: 'medication', name: 'paracetamol', owner_id: 'grp-9' } },
           { type: 'update', fields: {}, properties: { dose_mg: '1000' } },
           {
             type: 'index',
@@ -100,14 +100,19 @@ describe('extractCaseBlocks', () => {
     expect(blocksOf('close.xml')).toEqual([
       {
         case_id: 'm-1',
-        date_modified: '2026-04-01T08:00:00Z',
+        date_modified: '2026-04-01T08:00:00.000000Z',
         user_id: 'u-2',
         actions: [
           { type: 'update', fields: {}, properties: { close_reason: 'moved' } },
           {
             type: 'index',
             indices: [
-              { identifier: 'parent', referenced_type: '', referenced_id: '', relationship: 'child' },
+              {
+                identifier: 'parent',
+                referenced_type: 'household',
+                referenced_id: '',
+                relationship: 'child',
+              },
             ],
           },
           { type: 'close' },
@@ -121,8 +126,28 @@ describe('extractCaseBlocks', () => {
     expect(blocksOfXml(xml).map((block) => block.case_id)).toEqual(['c1', 'c2', 'c3']);
   });
 
-  it('ignores case elements of other namespaces', () => {
-    expect(blocksOfXml('<data><case case_id="x"><close/></case></data>')).toEqual([]);
+  it('refuses a CommCare 1.x case block (no xmlns) with a 422 reason instead of ignoring it', () => {
+    expect(() => blocksOfXml('<data><case><case_id>x</case_id><close/></case></data>')).toThrow(
+      /CommCare 1\.x case block \(no xmlns\): only case XML 2\.0/,
+    );
+  });
+
+  it("reads a <case> that inherits the form's default namespace as 1.x, as CommCare's form JSON has no @xmlns for it", () => {
+    expect(() => blocksOfXml('<data xmlns="urn:f"><case case_id="x"><close/></case></data>')).toThrow(
+      /CommCare 1\.x/,
+    );
+  });
+
+  it('refuses a case block of an unknown case namespace, as CommCare does', () => {
+    expect(() => blocksOfXml('<data><case xmlns="urn:other" case_id="x"><close/></case></data>')).toThrow(
+      /urn:other is not a valid case xmlns/,
+    );
+  });
+
+  it('ignores <case> elements without a case id and everything in device reports', () => {
+    expect(blocksOfXml('<data><case><note>hi</note></case></data>')).toEqual([]);
+    const report = `<device_report xmlns="http://code.javarosa.org/devicereport"><case ${v2} case_id="x"><close/></case></device_report>`;
+    expect(blocksOfXml(report)).toEqual([]);
   });
 
   it('sets fields from special update properties and keeps the rest as properties', () => {
@@ -163,15 +188,22 @@ describe('extractCaseBlocks', () => {
     ]);
   });
 
-  it('rejects a block without a case id, naming its position', () => {
-    expect(() => blocksOfXml(`<data>\n<case ${v2}><close/></case></data>`)).toThrow(CaseBlockError);
-    expect(() => blocksOfXml(`<data>\n<case ${v2}><close/></case></data>`)).toThrow(
-      /^2:\d+: a case block has no case_id$/,
+  it('rejects a block with an empty case id, naming its position', () => {
+    expect(() => blocksOfXml(`<data>\n<case ${v2} case_id=" "><close/></case></data>`)).toThrow(
+      CaseBlockError,
+    );
+    expect(() => blocksOfXml(`<data>\n<case ${v2} case_id=""><close/></case></data>`)).toThrow(
+      /^2:\d+: a case block has an empty case_id$/,
     );
   });
 
+  it('rejects an index without a case_type attribute, as CommCare does', () => {
+    const xml = `<data><case ${v2} case_id="c1"><index><parent>p</parent></index></case></data>`;
+    expect(() => blocksOfXml(xml)).toThrow(/index parent has no case_type attribute/);
+  });
+
   it('rejects an index relationship other than child or extension', () => {
-    const xml = `<data><case ${v2} case_id="c1"><index><parent relationship="sibling">p</parent></index></case></data>`;
+    const xml = `<data><case ${v2} case_id="c1"><index><parent case_type="t" relationship="sibling">p</parent></index></case></data>`;
     expect(() => blocksOfXml(xml)).toThrow(/relationship "sibling"/);
   });
 

@@ -1,13 +1,17 @@
 /**
- * Reads the case blocks (CommCare case transaction v2) out of a parsed form: every block, at any
- * depth (repeat groups included), in document order, as typed actions. Pure.
+ * Reads the case blocks out of a parsed form as CommCare's case XML parser does
+ * (`casexml/apps/case/xform.py`, `xml/parser.py`): every `<case>` element carrying a case id, at any
+ * depth (repeat groups included, device reports excluded), in document order, as typed actions. Case
+ * XML 2.0 is applied; a 1.x block (no namespace) or an unknown case namespace is refused, as
+ * CommCare's form processor refuses them (VersionNotSupported, CaseGenerationException). Pure.
  */
+import { adjustDatetime } from './commcare-datetime.js';
 import type { XmlElement } from './xform-parse.js';
 
 /** The namespace of a CommCare v2 case block. */
 export const caseBlockNamespace = 'http://commcarehq.org/case/transaction/v2';
 
-/** Case fields an update (or create) sets directly rather than as a case property. */
+/** Case fields a create or an update sets directly rather than as a case property (CommCare's known properties). */
 export interface CaseFieldUpdates {
   case_type?: string;
   name?: string;
@@ -15,16 +19,16 @@ export interface CaseFieldUpdates {
   /** From `date_opened`, as written (an ISO date or date-time). */
   opened_on?: string;
   external_id?: string;
+  /** The case's `user_id`, which CommCare stores as `modified_by` (the block's own user_id wins). */
+  user_id?: string;
   /** '' clears the location. */
   location_id?: string;
 }
 
-/** `<create>`: opens the case. Absent children are null. */
+/** `<create>`: opens the case; its known properties (other children are ignored, as CommCare does). */
 export interface CaseCreateAction {
   type: 'create';
-  case_type: string | null;
-  case_name: string | null;
-  owner_id: string | null;
+  fields: CaseFieldUpdates;
 }
 
 /** `<update>`: special properties as fields, every other child as a case property (text, '' when empty). */
@@ -83,7 +87,7 @@ export interface CaseBlock {
   actions: CaseAction[];
 }
 
-/** A case block the server cannot use (no case id, a bad relationship): answer 422. */
+/** A case block the server cannot use (1.x format, unknown namespace, an index without case type…): answer 422. */
 export class CaseBlockError extends Error {
   override readonly name = 'CaseBlockError';
   constructor(
@@ -95,35 +99,80 @@ export class CaseBlockError extends Error {
   }
 }
 
-// Update children that never become case properties (HQ's RESTRICTED_PROPERTIES), and the ones
-// that set a case field instead; `hq_user_id` sets external_id and stays a property too.
-const restricted = new Set(['case_id', 'date_modified', 'case_type', 'case_name', 'date_opened']);
-const fieldOf: Record<string, keyof CaseFieldUpdates> = {
+// CommCare's V2 property mapping (case_type, case_name, external_id, user_id, owner_id, date_opened),
+// plus the update-only specials: `name` sets the name, `location_id` the location. Update children
+// in RESTRICTED_PROPERTIES never become case properties; `hq_user_id` sets external_id and stays a
+// property too.
+const knownFields: Record<string, keyof CaseFieldUpdates> = {
   case_type: 'case_type',
   case_name: 'name',
-  name: 'name',
   owner_id: 'owner_id',
   date_opened: 'opened_on',
   external_id: 'external_id',
+  user_id: 'user_id',
+};
+const updateFields: Record<string, keyof CaseFieldUpdates> = {
+  ...knownFields,
+  name: 'name',
   location_id: 'location_id',
 };
+const restricted = new Set([
+  'case_id',
+  'date_modified',
+  'case_type',
+  'case_name',
+  'date_opened',
+  'supply_point_location_id',
+  'xmlns',
+]);
+const deviceReportNamespace = 'http://code.javarosa.org/devicereport';
+
+/** True for a `<case>` element CommCare reads as a case block: it has a case id. */
+function hasCaseId(element: XmlElement): boolean {
+  return (
+    element.attributes.case_id !== undefined || element.children.some((child) => child.name === 'case_id')
+  );
+}
 
 /**
  * Every case block of the form in document order, repeat groups included; blocks are not looked for
- * inside another case block. Throws CaseBlockError for a block without a case id or with an index
- * relationship other than child or extension.
+ * inside another `<case>` element, nor in device reports. Throws CaseBlockError for a block CommCare
+ * refuses: the 1.x format, an unknown case namespace, an empty case id, an index without a case type
+ * or with a relationship other than child or extension, an unreadable date_modified.
  */
 export function extractCaseBlocks(root: XmlElement): CaseBlock[] {
   const blocks: CaseBlock[] = [];
-  const visit = (element: XmlElement): void => {
-    if (element.name === 'case' && element.ns === caseBlockNamespace) {
-      blocks.push(readCaseBlock(element));
+  const visit = (element: XmlElement, parentNs: string): void => {
+    if (element.ns === deviceReportNamespace) return;
+    if (element.name === 'case') {
+      if (hasCaseId(element)) blocks.push(readCaseBlock(element, parentNs));
       return;
     }
-    for (const child of element.children) visit(child);
+    for (const child of element.children) visit(child, element.ns);
   };
-  visit(root);
+  visit(root, '');
   return blocks;
+}
+
+/**
+ * CommCare reads the version from the block's `@xmlns` in the form JSON, which exists only where the
+ * block's namespace differs from its parent's: a block inheriting the form's namespace is 1.x.
+ */
+function checkVersion(element: XmlElement, parentNs: string): void {
+  const declared = element.ns === parentNs ? '' : element.ns;
+  if (declared === caseBlockNamespace) return;
+  if (declared === '') {
+    throw new CaseBlockError(
+      'a CommCare 1.x case block (no xmlns): only case XML 2.0 (xmlns="http://commcarehq.org/case/transaction/v2") is applied, as CommCare HQ\'s form processor does; update the application to CommCare 2 or later',
+      element.line,
+      element.column,
+    );
+  }
+  throw new CaseBlockError(
+    `${declared} is not a valid case xmlns (expected ${caseBlockNamespace})`,
+    element.line,
+    element.column,
+  );
 }
 
 /** The case ids the form touches, each once, in order of first appearance. */
@@ -131,31 +180,34 @@ export function caseIdsOf(blocks: readonly CaseBlock[]): string[] {
   return [...new Set(blocks.map((block) => block.case_id))];
 }
 
-function readCaseBlock(element: XmlElement): CaseBlock {
+function readCaseBlock(element: XmlElement, parentNs: string): CaseBlock {
+  checkVersion(element, parentNs);
   // v2 puts case_id, date_modified and user_id on the element; older devices sent them as children.
   const header = (name: string): string | null => {
     const value = element.attributes[name] ?? childText(element, name);
     return value === null || value.trim() === '' ? null : value.trim();
   };
   const caseId = header('case_id');
-  if (caseId === null) throw new CaseBlockError('a case block has no case_id', element.line, element.column);
+  if (caseId === null)
+    throw new CaseBlockError('a case block has an empty case_id', element.line, element.column);
+  const modified = header('date_modified');
   const actions: CaseAction[] = [];
   for (const child of element.children) {
     const action = readAction(child);
     if (action) actions.push(action);
   }
-  return { case_id: caseId, date_modified: header('date_modified'), user_id: header('user_id'), actions };
+  return {
+    case_id: caseId,
+    date_modified: modified === null ? null : adjustDatetime(modified),
+    user_id: header('user_id'),
+    actions,
+  };
 }
 
 function readAction(element: XmlElement): CaseAction | null {
   switch (element.name) {
     case 'create':
-      return {
-        type: 'create',
-        case_type: childText(element, 'case_type'),
-        case_name: childText(element, 'case_name'),
-        owner_id: childText(element, 'owner_id'),
-      };
+      return { type: 'create', fields: readFields(element, knownFields) };
     case 'update':
       return readUpdate(element);
     case 'index':
@@ -178,20 +230,38 @@ function readAction(element: XmlElement): CaseAction | null {
   }
 }
 
-function readUpdate(element: XmlElement): CaseUpdateAction {
+/** A value as the form JSON holds it (datetimes normalised by adjust_datetimes). */
+const valueOf = (element: XmlElement) => adjustDatetime(element.text);
+
+/** The known fields of a create or update; a repeated child counts once, its last value. */
+function readFields(element: XmlElement, mapping: Record<string, keyof CaseFieldUpdates>): CaseFieldUpdates {
   const fields: CaseFieldUpdates = {};
+  for (const child of element.children) {
+    const field = mapping[child.name];
+    if (field) fields[field] = valueOf(child);
+  }
+  return fields;
+}
+
+function readUpdate(element: XmlElement): CaseUpdateAction {
+  const fields = readFields(element, updateFields);
   const properties: Record<string, string> = {};
   for (const child of element.children) {
-    const field = fieldOf[child.name];
-    if (field) fields[field] = child.text;
-    if (child.name === 'hq_user_id') fields.external_id = child.text;
-    if (!field && !restricted.has(child.name)) properties[child.name] = child.text;
+    if (child.name === 'hq_user_id') fields.external_id = valueOf(child);
+    if (!updateFields[child.name] && !restricted.has(child.name)) properties[child.name] = valueOf(child);
   }
   return { type: 'update', fields, properties };
 }
 
 function readIndex(element: XmlElement): CaseIndexChange {
-  const relationship = element.attributes.relationship ?? 'child';
+  if (element.attributes.case_type === undefined) {
+    throw new CaseBlockError(
+      `index ${element.name} has no case_type attribute (CommCare: "Invalid index, must have a case type attribute.")`,
+      element.line,
+      element.column,
+    );
+  }
+  const relationship = element.attributes.relationship || 'child';
   if (relationship !== 'child' && relationship !== 'extension') {
     throw new CaseBlockError(
       `index ${element.name} has relationship "${relationship}"; expected child or extension`,

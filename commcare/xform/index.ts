@@ -24,7 +24,7 @@ export {
   parseXForm,
   parseXmlDocument,
   XFormDoctypeError,
-  XFormMissingInstanceIdError,
+  XFormMissingXmlnsError,
   XFormSyntaxError,
 } from './xform-parse.js';
 export type { FormObject, FormValue, ParsedXForm, XFormMetadata, XmlElement } from './xform-parse.js';

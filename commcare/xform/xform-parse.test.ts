@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseXForm,
   XFormDoctypeError,
-  XFormMissingInstanceIdError,
+  XFormMissingXmlnsError,
   XFormSyntaxError,
   type ParsedXForm,
 } from './xform-parse.js';
@@ -28,6 +28,7 @@ describe('parseXForm', () => {
     const { form, xmlns } = parseXForm(fixture('registration.xml'));
     expect(xmlns).toBe('http://openrosa.org/formdesigner/household-registration');
     expect(form).toEqual({
+      '#type': 'data',
       '@xmlns': 'http://openrosa.org/formdesigner/household-registration',
       '@uiVersion': '1',
       '@version': '12',
@@ -38,7 +39,7 @@ describe('parseXForm', () => {
       case: {
         '@xmlns': 'http://commcarehq.org/case/transaction/v2',
         '@case_id': 'hh-1',
-        '@date_modified': '2026-03-01T09:15:00.000+01:00',
+        '@date_modified': '2026-03-01T08:15:00.000000Z',
         '@user_id': 'u-1',
         create: { case_type: 'household', case_name: 'Okafor', owner_id: 'grp-9' },
         update: { village: 'Ikeja', location_id: 'loc-3' },
@@ -47,7 +48,7 @@ describe('parseXForm', () => {
         case: {
           '@xmlns': 'http://commcarehq.org/case/transaction/v2',
           '@case_id': 'm-1',
-          '@date_modified': '2026-03-01T09:15:00.000+01:00',
+          '@date_modified': '2026-03-01T08:15:00.000000Z',
           '@user_id': 'u-1',
           create: { case_type: 'member', case_name: 'Ada Okafor', owner_id: 'grp-9' },
           update: { age: '34', date_opened: '2026-02-28' },
@@ -57,8 +58,8 @@ describe('parseXForm', () => {
       meta: {
         '@xmlns': 'http://openrosa.org/jr/xforms',
         deviceID: 'device-42',
-        timeStart: '2026-03-01T09:10:00.000+01:00',
-        timeEnd: '2026-03-01T09:15:00.000+01:00',
+        timeStart: '2026-03-01T08:10:00.000000Z',
+        timeEnd: '2026-03-01T08:15:00.000000Z',
         username: 'ada.worker',
         userID: 'u-1',
         instanceID: 'form-reg-1',
@@ -73,8 +74,9 @@ describe('parseXForm', () => {
   it('lifts every meta field into the metadata', () => {
     expect(parseXForm(fixture('registration.xml')).metadata).toEqual({
       instanceID: 'form-reg-1',
-      timeStart: '2026-03-01T09:10:00.000+01:00',
-      timeEnd: '2026-03-01T09:15:00.000+01:00',
+      generatedId: false,
+      timeStart: '2026-03-01T08:10:00.000000Z',
+      timeEnd: '2026-03-01T08:15:00.000000Z',
       userID: 'u-1',
       username: 'ada.worker',
       deviceID: 'device-42',
@@ -85,7 +87,8 @@ describe('parseXForm', () => {
   it('reads an orx:meta block and leaves absent fields null', () => {
     expect(parseXForm(fixture('nested-groups.xml')).metadata).toEqual({
       instanceID: 'uuid:5b1f0c1e-4e8a-4c3f-9d0a-2f1e6d7c8b9a',
-      timeStart: '2026-05-05T12:00:00Z',
+      generatedId: false,
+      timeStart: '2026-05-05T12:00:00.000000Z',
       timeEnd: null,
       userID: 'u-7',
       username: null,
@@ -97,6 +100,7 @@ describe('parseXForm', () => {
   it('keeps nested groups, attributes, empty elements, repeats, unicode, entities and CDATA', () => {
     const { form }: ParsedXForm = parseXForm(fixture('nested-groups.xml'));
     expect(form).toEqual({
+      '#type': 'data',
       '@xmlns': 'http://openrosa.org/formdesigner/survey',
       '@version': '3',
       section_a: { inner: { deepest: '42' }, blank: '', blank_pair: '' },
@@ -108,7 +112,7 @@ describe('parseXForm', () => {
       meta: {
         '@xmlns': 'http://openrosa.org/xforms',
         instanceID: 'uuid:5b1f0c1e-4e8a-4c3f-9d0a-2f1e6d7c8b9a',
-        timeStart: '2026-05-05T12:00:00Z',
+        timeStart: '2026-05-05T12:00:00.000000Z',
         userID: 'u-7',
         appVersion: { '@xmlns': 'http://commcarehq.org/xforms', '#text': '2.54' },
       },
@@ -178,11 +182,58 @@ describe('parseXForm', () => {
     });
   });
 
-  it('demands meta/instanceID', () => {
-    expect(() => parseXForm(fixture('no-instance-id.xml'))).toThrow(XFormMissingInstanceIdError);
-    expect(() => parseXForm('<data><meta><instanceID> </instanceID></meta></data>')).toThrow(
-      XFormMissingInstanceIdError,
+  it('refuses a form whose root has no xmlns, as CommCare does', () => {
+    expect(() => parseXForm('<data><meta><instanceID>x</instanceID></meta></data>')).toThrow(
+      XFormMissingXmlnsError,
     );
-    expect(() => parseXForm('<data/>')).toThrow(XFormMissingInstanceIdError);
+    expect(() => parseXForm('<data/>')).toThrow(XFormMissingXmlnsError);
+  });
+
+  it('takes the id from Meta/uid, meta/uid, then meta/instanceID, and makes one up when there is none', () => {
+    const id = (body: string) => parseXForm(`<data xmlns="urn:f">${body}</data>`).metadata;
+    expect(id('<Meta><uid>bhoma-1</uid><instanceID>x</instanceID></Meta>').instanceID).toBe('bhoma-1');
+    expect(id('<meta><uid>u-1</uid><instanceID>i-1</instanceID></meta>').instanceID).toBe('u-1');
+    expect(id('<meta><uid></uid><instanceID>i-1</instanceID></meta>').instanceID).toBe('i-1');
+    expect(id('<Meta/><meta><instanceID>i-2</instanceID></meta>').instanceID).toBe('i-2');
+    const made = id('<meta><instanceID> </instanceID></meta>');
+    expect(made.generatedId).toBe(true);
+    expect(made.instanceID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseXForm(fixture('no-instance-id.xml')).metadata.generatedId).toBe(true);
+  });
+
+  it('renames old meta as scrub_meta does: Meta to meta, TimeStart, TimeEnd, chw_id, DeviceID, uid', () => {
+    const { form, metadata } = parseXForm(
+      '<data xmlns="urn:f"><Meta><TimeStart>2010-01-02T03:04:05</TimeStart><chw_id>c-1</chw_id><DeviceID>d</DeviceID><uid>u-9</uid></Meta></data>',
+    );
+    expect(form.Meta).toBeUndefined();
+    expect(form.meta).toEqual({
+      timeStart: '2010-01-02T03:04:05.000000Z',
+      userID: 'c-1',
+      deviceID: 'd',
+      instanceID: 'u-9',
+    });
+    expect(metadata).toMatchObject({ instanceID: 'u-9', userID: 'c-1', deviceID: 'd' });
+  });
+
+  it('keeps uuid: prefixes, a single repeat as an object, namespaced attributes as lxml names them, and only the leading text as #text', () => {
+    const { form, metadata } = parseXForm(
+      '<data xmlns="urn:f" xmlns:jr="http://openrosa.org/javarosa"><kid jr:template=""><name>a</name></kid><mixed a="1">lead<b>x</b>tail</mixed><meta><instanceID>uuid:abc</instanceID></meta></data>',
+    );
+    expect(metadata.instanceID).toBe('uuid:abc');
+    expect(form.kid).toEqual({ '@{http://openrosa.org/javarosa}template': '', name: 'a' });
+    expect(form.mixed).toEqual({ '@a': '1', b: 'x', '#text': 'lead' });
+  });
+
+  it('normalises datetime answers to UTC as adjust_datetimes does, and leaves dates and text alone', () => {
+    const { form } = parseXForm(
+      '<data xmlns="urn:f"><t1>2013-04-19T16:53:02.799-04</t1><t2>2013-04-19 16:53</t2><d>2013-04-19</d><x>16:53:02</x><bad>2013-02-30T10:00:00</bad></data>',
+    );
+    expect(form).toMatchObject({
+      t1: '2013-04-19T20:53:02.799000Z',
+      t2: '2013-04-19T16:53:00.000000Z',
+      d: '2013-04-19',
+      x: '16:53:02',
+      bad: '2013-02-30T10:00:00',
+    });
   });
 });

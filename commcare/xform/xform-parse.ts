@@ -3,7 +3,9 @@
  * I/O, and never resolves a DTD or an entity (a DOCTYPE is rejected outright).
  */
 import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { adjustDatetime } from './commcare-datetime.js';
 
 /** A value in the form JSON: answers as text, groups as objects, repeated elements as arrays. */
 export type FormValue = string | FormObject | FormValue[];
@@ -18,10 +20,14 @@ export interface XmlElement {
   ns: string;
   /** Attributes by local name (namespace declarations left out). */
   attributes: Record<string, string>;
+  /** Attributes as lxml names them (`{uri}local` when namespaced), which is how CommCare's form JSON keys them. */
+  qualifiedAttributes: Record<string, string>;
   /** Child elements in document order. */
   children: XmlElement[];
   /** The element's own character data (CDATA included), concatenated. */
   text: string;
+  /** The character data before its first child element (lxml's `.text`, CommCare's `#text`). */
+  lead: string;
   /** Where the start tag ends, 1-based. */
   line: number;
   column: number;
@@ -29,7 +35,10 @@ export interface XmlElement {
 
 /** The `meta` block of a form, lifted out of the form JSON; absent values are null. */
 export interface XFormMetadata {
+  /** The form id: `meta/uid` or `meta/instanceID` (also of `Meta`), else a new UUID as CommCare assigns. */
   instanceID: string;
+  /** True when the form carried no id and `instanceID` was generated. */
+  generatedId: boolean;
   timeStart: string | null;
   timeEnd: string | null;
   userID: string | null;
@@ -68,11 +77,13 @@ export class XFormDoctypeError extends XFormSyntaxError {
   override readonly name: string = 'XFormDoctypeError';
 }
 
-/** The form has no `meta/instanceID`: it cannot be identified, so it cannot be stored (answer 422). */
-export class XFormMissingInstanceIdError extends Error {
-  override readonly name = 'XFormMissingInstanceIdError';
+/** The form's root element has no namespace: CommCare refuses it (MissingXMLNSError), so do we (422). */
+export class XFormMissingXmlnsError extends Error {
+  override readonly name = 'XFormMissingXmlnsError';
   constructor() {
-    super('The form has no meta/instanceID.');
+    super(
+      'The form has no xmlns: its root element must declare the form namespace (CommCare refuses it too).',
+    );
   }
 }
 
@@ -80,17 +91,28 @@ export class XFormMissingInstanceIdError extends Error {
 const maxDepth = 1000;
 
 const metaFields = ['timeStart', 'timeEnd', 'userID', 'username', 'deviceID', 'appVersion'] as const;
+// CommCare's scrub_meta: older devices' meta names, renamed unless the new name is there too.
+const legacyMetaNames: Readonly<Record<string, string>> = {
+  TimeStart: 'timeStart',
+  TimeEnd: 'timeEnd',
+  chw_id: 'userID',
+  DeviceID: 'deviceID',
+  uid: 'instanceID',
+};
 
 /**
- * Parses one XForm submission. Throws XFormSyntaxError (with line and column) for anything that is
- * not well-formed, namespace-correct UTF-8 XML, that carries a DOCTYPE or that nests elements more
- * than 1,000 deep, and
- * XFormMissingInstanceIdError when `meta/instanceID` is absent or empty.
+ * Parses one XForm submission into CommCare's form JSON (xml2json, then `adjust_datetimes` and
+ * `scrub_meta`). Throws XFormSyntaxError (with line and column) for anything that is not
+ * well-formed, namespace-correct UTF-8 XML, that carries a DOCTYPE or that nests elements more than
+ * 1,000 deep, and XFormMissingXmlnsError when the root element has no namespace.
  */
 export function parseXForm(xml: string | Uint8Array): ParsedXForm {
   const root = parseXmlDocument(xml);
+  if (root.ns === '') throw new XFormMissingXmlnsError();
   const form = elementToObject(root, '');
-  return { form, metadata: liftMetadata(root), xmlns: root.ns, root };
+  form['#type'] = root.name;
+  const metadata = liftMetadata(form);
+  return { form, metadata, xmlns: root.ns, root };
 }
 
 /** Parses a document into its element tree; the errors of parseXForm, without the meta check. */
@@ -117,16 +139,21 @@ export function parseXmlDocument(xml: string | Uint8Array): XmlElement {
       fail(new XFormSyntaxError(`elements nested deeper than ${maxDepth}`, parser.line, parser.column));
     }
     const attributes: Record<string, string> = {};
+    const qualifiedAttributes: Record<string, string> = {};
     for (const attribute of Object.values(tag.attributes)) {
       if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
       attributes[attribute.local] = attribute.value;
+      qualifiedAttributes[attribute.uri ? `{${attribute.uri}}${attribute.local}` : attribute.local] =
+        attribute.value;
     }
     const element: XmlElement = {
       name: tag.local,
       ns: tag.uri,
       attributes,
+      qualifiedAttributes,
       children: [],
       text: '',
+      lead: '',
       line: parser.line,
       column: parser.column,
     };
@@ -140,7 +167,10 @@ export function parseXmlDocument(xml: string | Uint8Array): XmlElement {
   });
   const onText = (data: string): void => {
     const current = stack.at(-1);
-    if (current) current.text += data;
+    if (current) {
+      current.text += data;
+      if (current.children.length === 0) current.lead += data;
+    }
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
@@ -166,16 +196,18 @@ function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /**
- * One element as form JSON: a leaf without attributes is its text ('' when empty); otherwise an
- * object of `@attributes`, `#text` (only when not blank) and children, repeated names as arrays.
- * The root's own text is kept as `#text` only when not blank, like any element's.
- * `@xmlns` appears where an element's namespace differs from its parent's (the root always has it).
+ * One element as form JSON, as CommCare's xml2json builds it: a leaf without attributes is its text
+ * ('' when empty); otherwise an object of `@attributes` (lxml's names: `@{uri}local` when
+ * namespaced), the children (repeated names as arrays, a single repeat as an object) and `#text`,
+ * the text before the first child, when not blank. `@xmlns` appears where an element's namespace
+ * differs from its parent's (the root always has it). Datetime-looking text is normalised to UTC as
+ * couchforms' `adjust_datetimes` does.
  */
 function elementToObject(element: XmlElement, parentNs: string): FormObject {
   const object: FormObject = {};
+  for (const [name, value] of Object.entries(element.qualifiedAttributes))
+    object[`@${name}`] = adjustDatetime(value);
   if (element.ns !== '' && element.ns !== parentNs) object['@xmlns'] = element.ns;
-  for (const [name, value] of Object.entries(element.attributes)) object[`@${name}`] = value;
-  if (element.text.trim() !== '') object['#text'] = element.text;
   for (const child of element.children) {
     const value = elementToValue(child, element.ns);
     const existing = object[child.name];
@@ -184,26 +216,49 @@ function elementToObject(element: XmlElement, parentNs: string): FormObject {
     else if (Array.isArray(existing)) existing.push(value);
     else object[child.name] = [existing, value];
   }
+  if (element.lead.trim() !== '') object['#text'] = adjustDatetime(element.lead);
   return object;
 }
 
 function elementToValue(element: XmlElement, parentNs: string): FormValue {
-  const object = elementToObject(element, parentNs);
-  const keys = Object.keys(object);
-  if (keys.length === 0 || (keys.length === 1 && keys[0] === '#text')) return element.text;
-  return object;
+  if (element.children.length === 0 && Object.keys(element.qualifiedAttributes).length === 0) {
+    if (element.ns === '' || element.ns === parentNs) return adjustDatetime(element.lead);
+  }
+  return elementToObject(element, parentNs);
 }
 
-function liftMetadata(root: XmlElement): XFormMetadata {
-  const meta = root.children.find((child) => child.name === 'meta');
-  const field = (name: string): string | null => {
-    const element = meta?.children.find((child) => child.name === name);
-    return element === undefined ? null : element.text.trim();
-  };
-  const instanceID = field('instanceID');
-  if (!instanceID) throw new XFormMissingInstanceIdError();
+const text = (value: FormValue | undefined): string | null =>
+  typeof value === 'string'
+    ? value
+    : value !== undefined && !Array.isArray(value) && typeof value['#text'] === 'string'
+      ? value['#text']
+      : null;
+
+/**
+ * The form's metadata with CommCare's rules (`extract_meta_instance_id`, `scrub_meta`): `Meta` (older
+ * devices) is renamed `meta`, legacy names inside it renamed; the id is `uid`, else `instanceID`,
+ * else a new UUID.
+ */
+function liftMetadata(form: FormObject): XFormMetadata {
+  const legacy = form.Meta;
+  const hasLegacy = legacy !== undefined && legacy !== '';
+  let meta = hasLegacy ? legacy : form.meta;
+  if (hasLegacy) {
+    delete form.Meta;
+    form.meta = legacy;
+  }
+  if (Array.isArray(meta)) meta = meta.find((m) => typeof m === 'object' && !Array.isArray(m)) ?? meta[0];
+  const block = typeof meta === 'object' && !Array.isArray(meta) ? meta : {};
+  const id = text(block.uid)?.trim() || text(block.instanceID)?.trim() || null;
+  for (const [old, current] of Object.entries(legacyMetaNames)) {
+    if (block[old] !== undefined && block[current] === undefined) {
+      block[current] = block[old]!;
+      delete block[old];
+    }
+  }
   const metadata: XFormMetadata = {
-    instanceID,
+    instanceID: id ?? randomUUID(),
+    generatedId: id === null,
     timeStart: null,
     timeEnd: null,
     userID: null,
@@ -211,6 +266,6 @@ function liftMetadata(root: XmlElement): XFormMetadata {
     deviceID: null,
     appVersion: null,
   };
-  for (const name of metaFields) metadata[name] = field(name);
+  for (const name of metaFields) metadata[name] = text(block[name])?.trim() ?? null;
   return metadata;
 }

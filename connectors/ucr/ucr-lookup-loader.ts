@@ -12,6 +12,7 @@ import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
 import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import { primaryStoreTables } from '../postgres/primary-store.js';
+import { directoryLookupKinds, loadDirectoryLookups } from './ucr-directory-lookups.js';
 
 export interface UcrLookupLoaderOptions {
   /** Entries kept in process. */
@@ -138,7 +139,8 @@ export class UcrLookupLoader {
           );
           break;
         default:
-          await this.loadFromCouch(kind, list, out);
+          if (directoryLookupKinds.has(kind)) await loadDirectoryLookups(this.options, kind, list, out);
+          else await this.loadFromCouch(kind, list, out);
       }
     }
     return out;

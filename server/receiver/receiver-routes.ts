@@ -11,11 +11,7 @@ import {
   CaseNotFoundError,
 } from '../../commcare/xform/case-apply.js';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
-import {
-  parseXForm,
-  XFormMissingInstanceIdError,
-  XFormSyntaxError,
-} from '../../commcare/xform/xform-parse.js';
+import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
 import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
 import { FormDomainConflict, type SubmissionStore } from '../../connectors/postgres/submission-store.js';
 import { HttpError } from '../http/http-error.js';
@@ -124,7 +120,7 @@ function parseSubmission(xml: Buffer) {
         400,
         `Malformed XML at line ${error.line}, column ${error.column}: ${error.reason}`,
       );
-    if (error instanceof XFormMissingInstanceIdError) throw new HttpError(422, error.message);
+    if (error instanceof XFormMissingXmlnsError) throw new HttpError(422, error.message);
     if (error instanceof CaseBlockError)
       throw new HttpError(
         422,

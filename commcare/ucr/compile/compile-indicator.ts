@@ -21,6 +21,12 @@ import { isPlainIsoDate, plainDecimalText, toStoredValue } from './stored-value.
 import { truncateColumnId } from './truncate-column-id.js';
 import type { Expr, UcrCompiler } from './ucr-compiler.js';
 import { joinPath, UcrConfigError } from './ucr-config-error.js';
+import {
+  compileTransform,
+  isEmptyTransform,
+  TransformSpecError,
+  type ValueTransform,
+} from '../transforms/compile-transform.js';
 
 export type MutableRow = Record<string, UcrStoredValue>;
 
@@ -107,6 +113,111 @@ function ledgerValue(ctx: EvalContext, caseId: string, section: string, product:
   return typeof balance === 'number' ? balance : null;
 }
 
+/** An expression indicator's transform, applied before the datatype (undefined for none or `{}`). */
+function indicatorTransform(spec: unknown, path: string): ValueTransform | undefined {
+  if (isEmptyTransform(spec)) return undefined;
+  try {
+    return compileTransform(spec);
+  } catch (error) {
+    if (!(error instanceof TransformSpecError)) throw error;
+    const at = error.at.reduce<string>((p, key) => joinPath(p, key), joinPath(path, 'transform'));
+    throw new UcrConfigError(at, error.expected);
+  }
+}
+
+/** An `expression` or `raw` indicator: one column of its datatype, the transform applied first. */
+function expressionIndicator(
+  compiler: UcrCompiler,
+  spec: Spec,
+  type: string,
+  columnId: string,
+  path: string,
+): CompiledIndicator {
+  const datatype = readDatatype(spec, path);
+  const base =
+    type === 'expression'
+      ? compiler.expression(
+          requireKey(spec, 'expression', path, 'an expression'),
+          joinPath(path, 'expression'),
+        )
+      : propertyExpression(compiler, spec, path);
+  const transform = type === 'expression' ? indicatorTransform(spec.transform, path) : undefined;
+  const expr: Expr = transform === undefined ? base : (item, ctx) => transform(base(item, ctx), ctx);
+  const col = column(
+    columnId,
+    datatype,
+    optionalBoolean(spec, 'is_nullable', path, true),
+    optionalBoolean(spec, 'is_primary_key', path, false),
+    optionalBoolean(spec, 'create_index', path, false),
+  );
+  const coerce = datatypeCoercer(datatype);
+  const id = col.id;
+  // Form answers are text: store plain decimal and ISO date strings without building values.
+  if ((datatype === 'decimal' || datatype === 'date') && transform === undefined) {
+    const fast =
+      datatype === 'decimal' ? plainDecimalText : (s: string) => (isPlainIsoDate(s) ? s : undefined);
+    return {
+      columns: [col],
+      write: (item, ctx, row) => {
+        const value = expr(item, ctx);
+        const text = typeof value === 'string' ? fast(value) : undefined;
+        row[id] = text ?? toStoredValue(coerce!(value), datatype);
+      },
+    };
+  }
+  return {
+    columns: [col],
+    write:
+      coerce === undefined
+        ? (item, ctx, row) => {
+            row[id] = toStoredValue(expr(item, ctx), datatype);
+          }
+        : (item, ctx, row) => {
+            row[id] = toStoredValue(coerce(expr(item, ctx)), datatype);
+          },
+  };
+}
+
+/** `ledger_balances` / `due_list_date`: one column per product. */
+function ledgerIndicator(
+  compiler: UcrCompiler,
+  spec: Spec,
+  type: string,
+  columnId: string,
+  path: string,
+): CompiledIndicator {
+  const section = requireString(spec, 'ledger_section', path, 'a ledger section');
+  const products = requireList(spec, 'product_codes', path, 'a list of product codes');
+  products.forEach((p, i) => {
+    if (typeof p !== 'string')
+      throw new UcrConfigError(joinPath(joinPath(path, 'product_codes'), i), 'a product code (a string)');
+  });
+  const caseId = compiler.expression(
+    requireKey(spec, 'case_id_expression', path, 'an expression'),
+    joinPath(path, 'case_id_expression'),
+  );
+  const isDue = type === 'due_list_date';
+  const parts = (products as string[]).map((product) => {
+    const col = column(`${columnId}_${product}`, isDue ? 'date' : 'integer', true);
+    return { id: col.id, col, product };
+  });
+  return {
+    columns: parts.map((p) => p.col),
+    write: (item, ctx, row) => {
+      const id = caseId(item, ctx);
+      for (const p of parts) {
+        const balance = truthy(id) ? ledgerValue(ctx, pyStr(id), section, p.product) : null;
+        if (isDue) {
+          const days = balance ?? 0;
+          row[p.id] = new Date(days * 86_400_000).toISOString().slice(0, 10);
+        } else {
+          row[p.id] = balance ?? 0;
+        }
+      }
+    },
+  };
+}
+
 /** Compiles `spec` (at JSON path `path`). */
 export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: string): CompiledIndicator {
   if (!isDict(spec)) throw new UcrConfigError(path, 'an indicator (a JSON object)');
@@ -121,60 +232,8 @@ export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: str
   const columnId = requireString(spec, 'column_id', path, 'a column id');
   switch (type) {
     case 'expression':
-    case 'raw': {
-      const datatype = readDatatype(spec, path);
-      if (
-        type === 'expression' &&
-        spec.transform !== undefined &&
-        spec.transform !== null &&
-        !(isDict(spec.transform) && Object.keys(spec.transform).length === 0)
-      ) {
-        throw new UcrConfigError(
-          joinPath(path, 'transform'),
-          'no transform (report-style transforms on indicators are not supported by Tributary)',
-        );
-      }
-      const expr =
-        type === 'expression'
-          ? compiler.expression(
-              requireKey(spec, 'expression', path, 'an expression'),
-              joinPath(path, 'expression'),
-            )
-          : propertyExpression(compiler, spec, path);
-      const col = column(
-        columnId,
-        datatype,
-        optionalBoolean(spec, 'is_nullable', path, true),
-        optionalBoolean(spec, 'is_primary_key', path, false),
-        optionalBoolean(spec, 'create_index', path, false),
-      );
-      const coerce = datatypeCoercer(datatype);
-      const id = col.id;
-      // Form answers are text: store plain decimal and ISO date strings without building values.
-      if (datatype === 'decimal' || datatype === 'date') {
-        const fast =
-          datatype === 'decimal' ? plainDecimalText : (s: string) => (isPlainIsoDate(s) ? s : undefined);
-        return {
-          columns: [col],
-          write: (item, ctx, row) => {
-            const value = expr(item, ctx);
-            const text = typeof value === 'string' ? fast(value) : undefined;
-            row[id] = text ?? toStoredValue(coerce!(value), datatype);
-          },
-        };
-      }
-      return {
-        columns: [col],
-        write:
-          coerce === undefined
-            ? (item, ctx, row) => {
-                row[id] = toStoredValue(expr(item, ctx), datatype);
-              }
-            : (item, ctx, row) => {
-                row[id] = toStoredValue(coerce(expr(item, ctx)), datatype);
-              },
-      };
-    }
+    case 'raw':
+      return expressionIndicator(compiler, spec, type, columnId, path);
     case 'boolean':
     case 'small_boolean': {
       const filter = compiler.filter(requireKey(spec, 'filter', path, 'a filter'), joinPath(path, 'filter'));
@@ -218,38 +277,7 @@ export function compileIndicator(compiler: UcrCompiler, spec: unknown, path: str
         },
       };
     }
-    default: {
-      // ledger_balances / due_list_date
-      const section = requireString(spec, 'ledger_section', path, 'a ledger section');
-      const products = requireList(spec, 'product_codes', path, 'a list of product codes');
-      products.forEach((p, i) => {
-        if (typeof p !== 'string')
-          throw new UcrConfigError(joinPath(joinPath(path, 'product_codes'), i), 'a product code (a string)');
-      });
-      const caseId = compiler.expression(
-        requireKey(spec, 'case_id_expression', path, 'an expression'),
-        joinPath(path, 'case_id_expression'),
-      );
-      const isDue = type === 'due_list_date';
-      const parts = (products as string[]).map((product) => {
-        const col = column(`${columnId}_${product}`, isDue ? 'date' : 'integer', true);
-        return { id: col.id, col, product };
-      });
-      return {
-        columns: parts.map((p) => p.col),
-        write: (item, ctx, row) => {
-          const id = caseId(item, ctx);
-          for (const p of parts) {
-            const balance = truthy(id) ? ledgerValue(ctx, pyStr(id), section, p.product) : null;
-            if (isDue) {
-              const days = balance ?? 0;
-              row[p.id] = new Date(days * 86_400_000).toISOString().slice(0, 10);
-            } else {
-              row[p.id] = balance ?? 0;
-            }
-          }
-        },
-      };
-    }
+    default:
+      return ledgerIndicator(compiler, spec, type, columnId, path);
   }
 }

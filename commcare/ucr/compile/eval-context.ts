@@ -16,6 +16,9 @@ export class EvalContext {
     this.missing = missing ?? [];
   }
 
+  /** Translations in data sources use English (CommCare's pillows run in the default language). */
+  readonly lang = 'en';
+
   /** The root document's domain, which every lookup is scoped to. */
   get domain(): string {
     const root = this.root as { domain?: unknown } | null;

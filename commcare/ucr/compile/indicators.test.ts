@@ -46,7 +46,7 @@ describe('indicators (§8)', () => {
     ).toEqual({ a: ['1', 'x'] });
     expect(
       values({ type: 'expression', column_id: 'a', datatype: 'array', expression: prop('a') }, {}),
-    ).toEqual({ a: ['None'] });
+    ).toEqual({ a: [null] });
   });
   it('expression indicators take literals', () => {
     expect(
@@ -201,7 +201,7 @@ describe('array and datetime storage', () => {
       expression: { type: 'property_name', property_name: 'a' },
     };
     expect(compileIndicator(spec).evaluate({ a: [1, 1.5, true, null, 'x'] }).value).toEqual({
-      a: ['1', '1.5', 'True', 'None', 'x'],
+      a: ['1', '1.5', 'True', null, 'x'],
     });
   });
   it('stores datetimes without a fraction when it is zero', () => {

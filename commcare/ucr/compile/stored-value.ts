@@ -1,7 +1,7 @@
 /**
  * Values as a data source table stores them (contract.ts `UcrStoredValue`): decimals as exact text
  * rounded to NUMERIC(64,16)'s 16 places, dates "YYYY-MM-DD", datetimes naive UTC ISO with "T",
- * arrays as text arrays (Python `str()` of each element).
+ * arrays as text arrays (Python `str()` of each element, None as a NULL element).
  */
 import type { UcrDatatype, UcrStoredValue } from '../contract.js';
 import { daysInMonth, Decimal, isDecimal, kindOf, PyFloat, UcrDate, UcrDateTime } from '../values/kinds.js';
@@ -21,7 +21,10 @@ export function toStoredValue(value: unknown, datatype: UcrDatatype): UcrStoredV
   if (value === null || value === undefined) return null;
   switch (datatype) {
     case 'array':
-      return (Array.isArray(value) ? value : [value]).map((x) => pyStr(x));
+      // None in a list is a NULL element of the text array, as psycopg2 writes it.
+      return (Array.isArray(value) ? value : [value]).map((x) =>
+        x === null || x === undefined ? null : pyStr(x),
+      );
     case 'decimal':
       if (isDecimal(value)) return decimalText(value);
       break;

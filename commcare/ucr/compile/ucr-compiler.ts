@@ -18,6 +18,7 @@ import { convertLiteral } from '../values/literal-convert.js';
 import { pyAdd, PyTypeError } from '../values/py-arith.js';
 import { pyCompare, pyEquals } from '../values/py-compare.js';
 import { pyStr } from '../values/py-str.js';
+import { ethiopianToGregorianValue, gregorianToEthiopianValue } from '../transforms/compile-transform.js';
 import type { EvalContext } from './eval-context.js';
 import { findJsonPath, parseJsonPath } from './jsonpath.js';
 import { operators, pythonRegex } from './operators.js';
@@ -177,6 +178,79 @@ export class UcrCompiler {
     return compiled;
   }
 
+  /** One compiler per expression type: the table `expression` dispatches on. */
+  private readonly compilers: Readonly<Record<string, (spec: Spec, path: string) => Expr>> = {
+    identity: () => (item) => (item === undefined ? null : item),
+    constant: (spec, path) => {
+      const value = convertLiteral(requireKey(spec, 'constant', path, 'the constant value'));
+      return () => value;
+    },
+    property_name: (spec, path) => withDatatype(this.propertyName(spec, path), spec, path),
+    property_path: (spec, path) => withDatatype(this.propertyPath(spec, path), spec, path),
+    jsonpath: (spec, path) => this.jsonpath(spec, path),
+    named: (spec, path) =>
+      this.namedExpression(
+        requireString(spec, 'name', path, 'the name of a named expression'),
+        joinPath(path, 'name'),
+      ),
+    conditional: (spec, path) => this.conditional(spec, path),
+    switch: (spec, path) => this.switchExpression(spec, path),
+    coalesce: (spec, path) => this.coalesce(spec, path),
+    array_index: (spec, path) => this.arrayIndex(spec, path),
+    split_string: (spec, path) => this.splitString(spec, path),
+    iterator: (spec, path) => this.iterator(spec, path),
+    nested: (spec, path) => {
+      const argument = this.sub(spec, 'argument_expression', path);
+      const value = this.sub(spec, 'value_expression', path);
+      return (item, ctx) => value(argument(item, ctx), ctx);
+    },
+    dict: (spec, path) => this.dict(spec, path),
+    root_doc: (spec, path) => {
+      const expr = this.sub(spec, 'expression', path);
+      return (_item, ctx) => (ctx.root === null || ctx.root === undefined ? null : expr(ctx.root, ctx));
+    },
+    base_iteration_number: () => (_item, ctx) => ctx.iteration,
+    related_doc: (spec, path) => this.relatedDoc(spec, path),
+    evaluator: (spec, path) => this.evaluator(spec, path),
+    utcnow: () => () => UcrDateTime.fromEpochMs(Date.now()),
+    ...Object.fromEntries(
+      ['add_days', 'add_months', 'add_hours', 'month_start_date', 'month_end_date', 'diff_days'].map(
+        (type) => [type, (spec: Spec, path: string) => this.dateExpression(type, spec, path)],
+      ),
+    ),
+    ethiopian_date_to_gregorian_date: (spec, path) => {
+      const date = this.sub(spec, 'date_expression', path);
+      return (item, ctx) => ethiopianToGregorianValue(date(item, ctx));
+    },
+    gregorian_date_to_ethiopian_date: (spec, path) => {
+      const date = this.sub(spec, 'date_expression', path);
+      return (item, ctx) => gregorianToEthiopianValue(toUcrDate(date(item, ctx)));
+    },
+    ...Object.fromEntries(
+      ['filter_items', 'map_items', 'sort_items', 'reduce_items', 'flatten'].map((type) => [
+        type,
+        (spec: Spec, path: string) => this.listExpression(type, spec, path),
+      ]),
+    ),
+    ...Object.fromEntries(
+      [
+        'indexed_case',
+        'get_case_forms',
+        'get_subcases',
+        'get_case_sharing_groups',
+        'get_reporting_groups',
+        'location_type_name',
+        'location_parent_id',
+        'ancestor_location',
+      ].map((type) => [type, (spec: Spec, path: string) => this.liveExpression(type, spec, path)]),
+    ),
+  };
+
+  /** The expression types this compiler knows. */
+  get expressionTypes(): string[] {
+    return Object.keys(this.compilers);
+  }
+
   /** Compiles an expression spec; a non-object is a constant (after literal conversion). */
   expression(spec: unknown, path: string): Expr {
     if (!isDict(spec)) {
@@ -186,165 +260,86 @@ export class UcrCompiler {
     const type = spec.type;
     if (typeof type !== 'string')
       throw new UcrConfigError(joinPath(path, 'type'), 'an expression type (a string)');
-    switch (type) {
-      case 'identity':
-        return (item) => (item === undefined ? null : item);
-      case 'constant': {
-        const value = convertLiteral(requireKey(spec, 'constant', path, 'the constant value'));
-        return () => value;
-      }
-      case 'property_name':
-        return withDatatype(this.propertyName(spec, path), spec, path);
-      case 'property_path':
-        return withDatatype(this.propertyPath(spec, path), spec, path);
-      case 'jsonpath':
-        return this.jsonpath(spec, path);
-      case 'named':
-        return this.namedExpression(
-          requireString(spec, 'name', path, 'the name of a named expression'),
-          joinPath(path, 'name'),
-        );
-      case 'conditional': {
-        const test = this.filter(requireKey(spec, 'test', path, 'a filter'), joinPath(path, 'test'));
-        const ifTrue = this.expression(
-          requireKey(spec, 'expression_if_true', path, 'an expression'),
-          joinPath(path, 'expression_if_true'),
-        );
-        const ifFalse = this.expression(
-          requireKey(spec, 'expression_if_false', path, 'an expression'),
-          joinPath(path, 'expression_if_false'),
-        );
-        return (item, ctx) => (test(item, ctx) ? ifTrue(item, ctx) : ifFalse(item, ctx));
-      }
-      case 'switch':
-        return this.switchExpression(spec, path);
-      case 'coalesce': {
-        const expr = this.expression(
-          requireKey(spec, 'expression', path, 'an expression'),
-          joinPath(path, 'expression'),
-        );
-        const fallback = this.expression(
-          requireKey(spec, 'default_expression', path, 'an expression'),
-          joinPath(path, 'default_expression'),
-        );
-        return (item, ctx) => {
-          const value = expr(item, ctx);
-          const other = fallback(item, ctx);
-          return value === null || value === undefined || value === '' ? other : value;
-        };
-      }
-      case 'array_index': {
-        const array = this.expression(
-          requireKey(spec, 'array_expression', path, 'an expression'),
-          joinPath(path, 'array_expression'),
-        );
-        const index = this.expression(
-          requireKey(spec, 'index_expression', path, 'an expression'),
-          joinPath(path, 'index_expression'),
-        );
-        return (item, ctx) => {
-          const list = array(item, ctx);
-          const i = index(item, ctx);
-          if (!Array.isArray(list) || !isPyIntLike(i)) return null;
-          const n = Number(i);
-          const at = n < 0 ? list.length + n : n;
-          return at >= 0 && at < list.length ? ((list as unknown[])[at] ?? null) : null;
-        };
-      }
-      case 'split_string':
-        return this.splitString(spec, path);
-      case 'iterator': {
-        const exprs = requireList(spec, 'expressions', path, 'a list of expressions', false).map((e, i) =>
-          this.expression(e, joinPath(joinPath(path, 'expressions'), i)),
-        );
-        const testSpec = spec.test;
-        const test =
-          testSpec === undefined ||
-          testSpec === null ||
-          (isDict(testSpec) && Object.keys(testSpec).length === 0)
-            ? undefined
-            : this.filter(testSpec, joinPath(path, 'test'));
-        return (item, ctx) => {
-          const out: unknown[] = [];
-          for (const e of exprs) {
-            const value = e(item, ctx);
-            if (test === undefined || test(value, ctx)) out.push(value);
-          }
-          return out;
-        };
-      }
-      case 'nested': {
-        const argument = this.expression(
-          requireKey(spec, 'argument_expression', path, 'an expression'),
-          joinPath(path, 'argument_expression'),
-        );
-        const value = this.expression(
-          requireKey(spec, 'value_expression', path, 'an expression'),
-          joinPath(path, 'value_expression'),
-        );
-        return (item, ctx) => value(argument(item, ctx), ctx);
-      }
-      case 'dict': {
-        const props = requireObject(
-          requireKey(spec, 'properties', path, 'an object of expressions'),
-          joinPath(path, 'properties'),
-          'an object of expressions',
-        );
-        const entries = Object.entries(props);
-        if (entries.length === 0)
-          throw new UcrConfigError(joinPath(path, 'properties'), 'at least one property');
-        const compiled = entries.map(
-          ([k, e]) => [k, this.expression(e, joinPath(joinPath(path, 'properties'), k))] as const,
-        );
-        return (item, ctx) => {
-          const out: Record<string, unknown> = {};
-          for (const [k, e] of compiled) out[k] = e(item, ctx);
-          return out;
-        };
-      }
-      case 'root_doc': {
-        const expr = this.expression(
-          requireKey(spec, 'expression', path, 'an expression'),
-          joinPath(path, 'expression'),
-        );
-        return (_item, ctx) => (ctx.root === null || ctx.root === undefined ? null : expr(ctx.root, ctx));
-      }
-      case 'base_iteration_number':
-        return (_item, ctx) => ctx.iteration;
-      case 'related_doc':
-        return this.relatedDoc(spec, path);
-      case 'evaluator':
-        return this.evaluator(spec, path);
-      case 'utcnow':
-        return () => UcrDateTime.fromEpochMs(Date.now());
-      case 'add_days':
-      case 'add_months':
-      case 'add_hours':
-      case 'month_start_date':
-      case 'month_end_date':
-      case 'diff_days':
-        return this.dateExpression(type, spec, path);
-      case 'filter_items':
-      case 'map_items':
-      case 'sort_items':
-      case 'reduce_items':
-      case 'flatten':
-        return this.listExpression(type, spec, path);
-      case 'indexed_case':
-      case 'get_case_forms':
-      case 'get_subcases':
-      case 'get_case_sharing_groups':
-      case 'get_reporting_groups':
-      case 'location_type_name':
-      case 'location_parent_id':
-      case 'ancestor_location':
-        return this.liveExpression(type, spec, path);
-      default:
-        throw new UcrConfigError(
-          joinPath(path, 'type'),
-          `a known expression type (got ${JSON.stringify(type)})`,
-        );
+    const compile = Object.hasOwn(this.compilers, type) ? this.compilers[type] : undefined;
+    if (compile === undefined) {
+      throw new UcrConfigError(
+        joinPath(path, 'type'),
+        `a known expression type (got ${JSON.stringify(type)})`,
+      );
     }
+    return compile(spec, path);
+  }
+
+  /** The required sub-expression `key` of `spec`. */
+  private sub(spec: Spec, key: string, path: string): Expr {
+    return this.expression(requireKey(spec, key, path, 'an expression'), joinPath(path, key));
+  }
+
+  private conditional(spec: Spec, path: string): Expr {
+    const test = this.filter(requireKey(spec, 'test', path, 'a filter'), joinPath(path, 'test'));
+    const ifTrue = this.sub(spec, 'expression_if_true', path);
+    const ifFalse = this.sub(spec, 'expression_if_false', path);
+    return (item, ctx) => (test(item, ctx) ? ifTrue(item, ctx) : ifFalse(item, ctx));
+  }
+
+  private coalesce(spec: Spec, path: string): Expr {
+    const expr = this.sub(spec, 'expression', path);
+    const fallback = this.sub(spec, 'default_expression', path);
+    return (item, ctx) => {
+      const value = expr(item, ctx);
+      const other = fallback(item, ctx);
+      return value === null || value === undefined || value === '' ? other : value;
+    };
+  }
+
+  private arrayIndex(spec: Spec, path: string): Expr {
+    const array = this.sub(spec, 'array_expression', path);
+    const index = this.sub(spec, 'index_expression', path);
+    return (item, ctx) => {
+      const list = array(item, ctx);
+      const i = index(item, ctx);
+      if (!Array.isArray(list) || !isPyIntLike(i)) return null;
+      const n = Number(i);
+      const at = n < 0 ? list.length + n : n;
+      return at >= 0 && at < list.length ? ((list as unknown[])[at] ?? null) : null;
+    };
+  }
+
+  private iterator(spec: Spec, path: string): Expr {
+    const exprs = requireList(spec, 'expressions', path, 'a list of expressions', false).map((e, i) =>
+      this.expression(e, joinPath(joinPath(path, 'expressions'), i)),
+    );
+    const testSpec = spec.test;
+    const test =
+      testSpec === undefined || testSpec === null || (isDict(testSpec) && Object.keys(testSpec).length === 0)
+        ? undefined
+        : this.filter(testSpec, joinPath(path, 'test'));
+    return (item, ctx) => {
+      const out: unknown[] = [];
+      for (const e of exprs) {
+        const value = e(item, ctx);
+        if (test === undefined || test(value, ctx)) out.push(value);
+      }
+      return out;
+    };
+  }
+
+  private dict(spec: Spec, path: string): Expr {
+    const props = requireObject(
+      requireKey(spec, 'properties', path, 'an object of expressions'),
+      joinPath(path, 'properties'),
+      'an object of expressions',
+    );
+    const entries = Object.entries(props);
+    if (entries.length === 0) throw new UcrConfigError(joinPath(path, 'properties'), 'at least one property');
+    const compiled = entries.map(
+      ([k, e]) => [k, this.expression(e, joinPath(joinPath(path, 'properties'), k))] as const,
+    );
+    return (item, ctx) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, e] of compiled) out[k] = e(item, ctx);
+      return out;
+    };
   }
 
   private propertyName(spec: Spec, path: string): Expr {

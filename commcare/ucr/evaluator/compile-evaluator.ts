@@ -498,6 +498,23 @@ function compileNode(node: Node, functions: Readonly<Record<string, Fn>>): Compi
       const orelse = c(node.orelse);
       return (env) => (truthy(test(env)) ? body(env) : orelse(env));
     }
+    default:
+      return compileCompound(node, c, functions);
+  }
+}
+
+type CompoundNode = Extract<
+  Node,
+  { t: 'call' | 'attr' | 'subscript' | 'slice' | 'list' | 'tuple' | 'set' | 'dict' | 'comp' }
+>;
+
+/** Calls, attribute and item access, slices, collections and comprehensions. */
+function compileCompound(
+  node: CompoundNode,
+  c: (n: Node) => Compiled,
+  functions: Readonly<Record<string, Fn>>,
+): Compiled {
+  switch (node.t) {
     case 'call': {
       if (node.func.t !== 'name') return () => fail('method calls are not allowed');
       const fn = functions[node.func.id];

@@ -389,50 +389,53 @@ class Parser {
           this.expectOp(']');
           return { t: 'list', elts };
         }
-        if (token.value === '{') {
-          if (this.isOp('}')) {
-            this.next();
-            return { t: 'dict', keys: [], values: [] };
-          }
-          const first = this.test();
-          if (this.isOp(':')) {
-            this.next();
-            const value = this.test();
-            if (this.isKeyword('for')) {
-              this.comprehension('list', value);
-              this.expectOp('}');
-              return { t: 'refused', what: 'dict comprehensions' };
-            }
-            const keys = [first];
-            const values = [value];
-            while (this.isOp(',')) {
-              this.next();
-              if (this.isOp('}')) break;
-              keys.push(this.test());
-              this.expectOp(':');
-              values.push(this.test());
-            }
-            this.expectOp('}');
-            return { t: 'dict', keys, values };
-          }
-          if (this.isKeyword('for')) {
-            const comp = this.comprehension('set', first);
-            this.expectOp('}');
-            return comp;
-          }
-          const elts = [first];
-          while (this.isOp(',')) {
-            this.next();
-            if (this.isOp('}')) break;
-            elts.push(this.test());
-          }
-          this.expectOp('}');
-          return { t: 'set', elts };
-        }
+        if (token.value === '{') return this.braces();
         throw new EvaluatorSyntaxError(`unexpected "${token.value}" at ${token.pos}`);
       default:
         throw new EvaluatorSyntaxError('unexpected end of statement');
     }
+  }
+
+  /** A dict, a set, or a (refused) dict comprehension, after its `{`. */
+  private braces(): Node {
+    if (this.isOp('}')) {
+      this.next();
+      return { t: 'dict', keys: [], values: [] };
+    }
+    const first = this.test();
+    if (this.isOp(':')) {
+      this.next();
+      const value = this.test();
+      if (this.isKeyword('for')) {
+        this.comprehension('list', value);
+        this.expectOp('}');
+        return { t: 'refused', what: 'dict comprehensions' };
+      }
+      const keys = [first];
+      const values = [value];
+      while (this.isOp(',')) {
+        this.next();
+        if (this.isOp('}')) break;
+        keys.push(this.test());
+        this.expectOp(':');
+        values.push(this.test());
+      }
+      this.expectOp('}');
+      return { t: 'dict', keys, values };
+    }
+    if (this.isKeyword('for')) {
+      const comp = this.comprehension('set', first);
+      this.expectOp('}');
+      return comp;
+    }
+    const elts = [first];
+    while (this.isOp(',')) {
+      this.next();
+      if (this.isOp('}')) break;
+      elts.push(this.test());
+    }
+    this.expectOp('}');
+    return { t: 'set', elts };
   }
 }
 
