@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
-import { receiverModule, reportsModule, startServer } from '../../server/index.js';
+import { receiverModule, reportsModule, searchModule, startServer } from '../../server/index.js';
+import { demoCaseSearch } from '../demo-search.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
@@ -31,6 +32,7 @@ const demoPipelines = [
   'pipelines/examples/couchdb-to-kafka.yaml',
   'pipelines/examples/cases-to-postgres.yaml',
   'pipelines/examples/ucr-to-postgres.yaml',
+  'pipelines/examples/search.yaml',
 ];
 const ucrTables = ['household_register', 'visit_medications', 'open_cases_by_owner'] as const;
 const demoReports = ['households-by-village', 'medications-taken', 'open-cases-by-owner'] as const;
@@ -96,7 +98,7 @@ export async function demo(): Promise<number> {
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule()],
+    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule(), searchModule()],
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
@@ -234,6 +236,7 @@ export async function demo(): Promise<number> {
           .join('\n'),
       );
     }
+    await demoCaseSearch({ serverUrl: receiver.url, domain, user: reader, db, step: 11 });
   } finally {
     await admin.close();
     await receiver.close();
