@@ -304,7 +304,8 @@ export const commands: readonly CommandSpec[] = [
     },
     positionals: { max: 0 },
     examples: [
-      'tributary search query --domain demo --case-type member --xpath "age > 60 and subcase-exists(\'parent\', visit_count > 2)" --explain',
+      "tributary search query --domain demo --case-type household --xpath \"village = 'Bondo' and subcase-exists('parent', age >= 60)\"",
+      'tributary search query --domain demo --case-type member --xpath "dob < date-add(today(), \'years\', -60)" --explain',
     ],
     run: ({ values }) => searchQueryCommand(values),
   }),
