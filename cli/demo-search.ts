@@ -65,6 +65,12 @@ export async function demoCaseSearch(input: DemoSearchInput): Promise<void> {
   console.log(`   ${json.total} household(s) in Bondo with a member aged 60 or more.`);
   const xml = await (await search(params, 'application/xml')).text();
   console.log(
-    `\n   The same as a device reads it (case XML, first 300 characters):\n   ${xml.slice(0, 300)}…`,
+    `\n   The same as a device reads it (case XML, first 300 characters):\n   ${xml.slice(0, 300).replace(/\n/g, '\n   ')}…`,
+  );
+  console.log(
+    `\n   By hand (with tributary serve running the search pipeline):\n` +
+      `   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} -H 'Accept: application/json' \\\n` +
+      `        'http://127.0.0.1:8000/a/${domain}/phone/search/?${params}'\n` +
+      `   npm run tributary -- search query --domain ${domain} --case-type household --xpath "${xpath}" --explain`,
   );
 }
