@@ -16,6 +16,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/kafkajs-timers-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

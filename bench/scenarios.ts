@@ -171,6 +171,12 @@ export const scenarios: readonly Scenario[] = [
     'runtime',
     'runtimeScenario',
   ),
+  inChild(
+    'export',
+    'a case export through the queue and a worker to xlsx and csv vs a bare read-write-upload loop; worker peak RSS; case import rows/s',
+    'export',
+    'exportScenario',
+  ),
   script(
     'free-form',
     'carrying free-form form bodies and case properties in Avro',

@@ -2,16 +2,14 @@
 /** The tributary command: the one place that assembles runtime, connectors, processors and server. */
 import { readFileSync } from 'node:fs';
 import { EndpointConfigError } from '../connectors/endpoints.js';
+import { guardKafkajsTimers } from '../connectors/kafka/kafkajs-timers.js';
 import { commands } from './commands/index.js';
 import { dispatch } from './dispatch.js';
 import { registry } from './registry.js';
 
-// kafkajs 2.2.4 (unmaintained since 2023) arms timers with negative delays, which Node ≥ 23
-// reports on every run; that one warning is noise to a user, every other warning still prints.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);
-});
+// kafkajs 2.2.4 arms a timer with a negative delay on every connection (Node ≥ 23 warns about
+// it); `check` and the kafkajs client use it, so the fix goes in before any command runs.
+guardKafkajsTimers();
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

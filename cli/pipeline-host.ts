@@ -12,7 +12,7 @@ import type { DeadLetter, DeadLetterWriter, Logger } from '../runtime/contract/i
 import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
-import { declaredTopics, ensureTopics } from './topics.js';
+import { ensureTopics, writtenTopics } from './topics.js';
 
 export class PipelineHost {
   readonly resources = new ResourcePool();
@@ -29,10 +29,10 @@ export class PipelineHost {
     this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   }
 
-  /** Ensures topics and the dead-letter table, then starts every pipeline. */
+  /** Ensures the topics pipelines write and the dead-letter table, then starts every pipeline. */
   async start(plans: PipelinePlan[]): Promise<void> {
     const endpoints = readEndpoints();
-    const topics = plans.flatMap(declaredTopics);
+    const topics = plans.flatMap(writtenTopics);
     if (topics.length) {
       const admin = await (
         await kafkaClient(this.resources, defaultKafkaLibrary, [...endpoints.KAFKA_BROKERS])
@@ -83,6 +83,12 @@ export class PipelineHost {
 
   get ready(): boolean {
     return this.runners.length > 0 && this.runners.every((r) => r.ready);
+  }
+
+  /** Why the pipelines are not ready, each reason prefixed with its pipeline's name. */
+  notReadyReasons(): string[] {
+    if (this.runners.length === 0) return ['starting'];
+    return this.runners.flatMap((r) => r.notReadyReasons().map((reason) => `${r.name}: ${reason}`));
   }
 
   /** Stops every pipeline (each within its shutdown bound) and closes shared clients. */

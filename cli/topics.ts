@@ -17,6 +17,23 @@ export function declaredTopics(plan: PipelinePlan): TopicDeclaration[] {
   return [...unique.values()];
 }
 
+/**
+ * The topics `run` may create: those a pipeline writes (its sinks' and its dead-letter topic). The
+ * topics a source reads are never created by running it: `topics ensure` (or the source's own
+ * `createTopics: true`) does that, so a misspelt name fails at start instead of waiting forever.
+ */
+export function writtenTopics(plan: PipelinePlan): TopicDeclaration[] {
+  const read = new Set(
+    (plan.source.spec.topics?.(plan.source.config as never, plan.name) ?? []).map((t) => t.topic),
+  );
+  const written = new Set(
+    Object.values(plan.sinks)
+      .flatMap((sink) => sink.spec.topics?.(sink.config as never, plan.name) ?? [])
+      .map((t) => t.topic),
+  );
+  return declaredTopics(plan).filter((t) => written.has(t.topic) || !read.has(t.topic));
+}
+
 export interface TopicCheck {
   topic: string;
   status: 'created' | 'ok' | 'mismatch';

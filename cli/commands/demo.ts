@@ -7,8 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
-import { receiverModule, reportsModule, searchModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  searchModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { demoExports } from '../demo-exports.js';
 import { demoCaseSearch } from '../demo-search.js';
+import { taskSettings } from './worker.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
@@ -98,7 +109,22 @@ export async function demo(): Promise<number> {
     port: 0,
     host: '127.0.0.1',
     blobs: 's3',
-    modules: [receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }), reportsModule(), searchModule()],
+    modules: [
+      receiverModule({ maxBodyBytes: 50 * 1024 * 1024 }),
+      reportsModule(),
+      exportsModule(taskSettings()),
+      importsModule(taskSettings(), {
+        maxUploadBytes: 50 * 1024 * 1024,
+        outbox: {
+          table: 'tributary_outbox',
+          channel: 'tributary_outbox',
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(taskSettings()),
+      searchModule(),
+    ],
+    authenticator: sessionAuthenticator(taskSettings()),
   });
   try {
     console.log(`\n5. Running the receiver at ${receiver.url} and, in the same process, the pipelines:`);
@@ -236,7 +262,8 @@ export async function demo(): Promise<number> {
           .join('\n'),
       );
     }
-    await demoCaseSearch({ serverUrl: receiver.url, domain, user: reader, db, step: 11 });
+    await demoExports({ serverUrl: receiver.url, endpoints, logger, domain, user: users[0]!, step: 11 });
+    await demoCaseSearch({ serverUrl: receiver.url, domain, user: reader, db, step: 12 });
   } finally {
     await admin.close();
     await receiver.close();
@@ -252,6 +279,8 @@ Try it yourself (npm run tributary -- serve pipelines/examples/submissions-to-ka
   curl -u ${user.username}@${domain}.commcarehq.org:${user.password} 'http://127.0.0.1:8000/a/${domain}/reports/medications-taken/data?format=csv'
   npm run tributary -- status pipelines/examples/submissions-to-kafka.yaml     outbox backlog, dead letters
   npm run tributary -- ucr eval --config pipelines/ucr/visit-medications.json --docs <forms.jsonl>   try a data source offline
+  npm run tributary -- serve pipelines/examples/submissions-to-kafka.yaml --blobs s3 & npm run tributary -- worker &
+  open http://127.0.0.1:8000/a/${domain}/login as ${users[0]!.username} / ${users[0]!.password}: exports (live progress bar), case import, pipelines
   npm run tributary -- docs                                                  every component and its options
   npm test                                                                   the whole suite against the real stack`);
   return 0;

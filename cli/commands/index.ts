@@ -17,6 +17,13 @@ import { ucrCommand } from './ucr.js';
 import { ucrCheckCommand } from './ucr-check.js';
 import { validateCommand } from './validate.js';
 import { xformCommand } from './xform.js';
+import {
+  exportListCommand,
+  exportRunCommand,
+  importCasesCommand,
+  queueStatusLines,
+  workerCommand,
+} from './worker.js';
 
 const string = (description: string, valueName = 'VALUE', extra: Partial<OptionSpec> = {}): OptionSpec => ({
   type: 'string',
@@ -88,7 +95,15 @@ export const commands: readonly CommandSpec[] = [
     usage: '<pipeline files…> [--json]',
     options: { json: flag('Print the status as JSON.') },
     positionals: { min: 1 },
-    run: ({ args, registry }) => statusCommand(args, registry),
+    run: async ({ args, values, registry }) => {
+      const code = await statusCommand(args, registry);
+      // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
+      if (!values.json && code === 0)
+        console.log(
+          await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
+        );
+      return code;
+    },
   }),
   defineCommand({
     name: 'rebuild',
@@ -102,8 +117,13 @@ export const commands: readonly CommandSpec[] = [
     name: 'rewind',
     group: PIPELINES,
     summary: "Move a stopped pipeline's committed offsets.",
-    usage: '<pipeline file> --to earliest|latest|<ISO time>',
-    options: { to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE') },
+    usage: '<pipeline file> --to earliest|latest|<ISO time> [--accept-gap]',
+    options: {
+      to: string('Where the group resumes: earliest, latest or an ISO time.', 'WHERE'),
+      'accept-gap': flag(
+        'Move past records deleted before the group processed them (status shows such gaps); refused without it.',
+      ),
+    },
     positionals: { min: 1, max: 1 },
     run: ({ args, registry }) => rewindCommand(args, registry),
   }),
@@ -211,6 +231,82 @@ export const commands: readonly CommandSpec[] = [
     },
     positionals: { max: 0 },
     run: ({ args }) => seedDemoCommand(args),
+  }),
+  defineCommand({
+    name: 'worker',
+    group: SUBMISSIONS,
+    summary: 'Run background tasks (exports, case imports) from the Redis queues until SIGTERM.',
+    usage: '[--queues exports,imports] [--concurrency N]',
+    options: {
+      queues: string('Queues to take tasks from, comma-separated.', 'Q', { default: 'exports,imports' }),
+      concurrency: string('Tasks run at once per queue.', 'N', { default: '2' }),
+      'lock-ms': string(
+        "How long a task's lock lives; a killed worker's task is taken again after it.",
+        'MS',
+        {
+          default: '30000',
+        },
+      ),
+      'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
+      prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
+      exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
+    },
+    positionals: { max: 0 },
+    examples: ['tributary worker --queues exports --concurrency 4'],
+    run: ({ values }) => workerCommand(values),
+  }),
+  defineCommand({
+    name: 'export run',
+    group: SUBMISSIONS,
+    summary: 'Run an export now in this process and write its file (a progress bar on a terminal).',
+    usage: '<export file or id> --domain D [--filter name=value…] --out FILE',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      filter: string(
+        'A filter: date_start, date_end, users, groups, locations, owners, status.',
+        'NAME=VALUE',
+        {
+          multiple: true,
+        },
+      ),
+      out: string('Where the file goes.', 'FILE'),
+      prefix: string('Key prefix of task status in Redis.', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      'tributary export run pipelines/exports/household-cases.json --domain demo --out households.xlsx',
+    ],
+    run: ({ positionals, values }) => exportRunCommand(positionals, values),
+  }),
+  defineCommand({
+    name: 'export list',
+    group: SUBMISSIONS,
+    summary: "The domain's export configurations (files and CouchDB), with any problem.",
+    usage: '--domain D',
+    options: { domain: string('The domain.', 'D', { default: 'demo' }) },
+    positionals: { max: 0 },
+    run: ({ values }) => exportListCommand(values),
+  }),
+  defineCommand({
+    name: 'import cases',
+    group: SUBMISSIONS,
+    summary:
+      'Import cases from an xlsx or csv file through a server (a queued task); prints per-row results.',
+    usage: 'FILE --domain D --mapping M.json [--case-type T]',
+    description:
+      'M.json: {"case_type": "household", "search_column": "case_id", "search_field": "case_id", "create_new_cases": true, "mapping": {"column": "property"}}.',
+    options: {
+      domain: string('The domain.', 'D', { default: 'demo' }),
+      mapping: string('The mapping file (JSON).', 'M.json'),
+      'case-type': string('The case type (overrides the mapping file).', 'T'),
+      url: string('The server.', 'URL', {
+        default: process.env.TRIBUTARY_RECEIVER_URL ?? 'http://127.0.0.1:8000',
+      }),
+      user: string('Username (HTTP Basic).', 'U'),
+      password: string('Password (HTTP Basic).', 'P'),
+    },
+    positionals: { min: 1, max: 1 },
+    run: ({ positionals, values }) => importCasesCommand(positionals[0]!, values),
   }),
   defineCommand({
     name: 'xform parse',

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
+import { describeOffsetGap, findOffsetGaps, offsetGap } from '../../connectors/kafka/offset-gaps.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import {
   countDeadLetters,
@@ -71,7 +72,17 @@ export interface PipelineStatus {
   group: string;
   state: string;
   members: { memberId: string; clientId: string; host: string; partitions: string[] }[];
-  partitions: { topic: string; partition: number; committed: string; end: string; lag: number }[];
+  partitions: {
+    topic: string;
+    partition: number;
+    committed: string;
+    end: string;
+    lag: number;
+    /** The first offset the partition still holds. */
+    logStart: string;
+    /** Records deleted before the group processed them (its committed offset is below the log start). */
+    gap: number;
+  }[];
   lag: number;
   deadLetters: { total: number; pending: number } | null;
   /** For sources that keep their own positions (the outbox); null when their store did not answer. */
@@ -105,6 +116,8 @@ export async function pipelineStatus(
         committed: done,
         end: end.high,
         lag: Number(BigInt(end.high) - from),
+        logStart: end.low,
+        gap: offsetGap(topic, end.partition, done, end.low)?.records ?? 0,
       });
     }
   }
@@ -193,6 +206,10 @@ export async function statusCommand(args: string[], registry: Registry): Promise
           ]),
         ),
       );
+      for (const p of s.partitions) {
+        const gap = offsetGap(p.topic, p.partition, p.committed, p.logStart);
+        if (gap) console.log(`  GAP ${describeOffsetGap(gap)}`);
+      }
     }
     return 0;
   } finally {
@@ -204,12 +221,12 @@ export async function rewindCommand(args: string[], registry: Registry): Promise
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { to: { type: 'string' } },
+    options: { to: { type: 'string' }, 'accept-gap': { type: 'boolean', default: false } },
   });
   const to = values.to;
   const time = to && !['earliest', 'latest'].includes(to) ? Date.parse(to) : undefined;
   if (positionals.length !== 1 || !to || (time !== undefined && Number.isNaN(time))) {
-    console.error('usage: tributary rewind <pipeline file> --to earliest|latest|<ISO time>');
+    console.error('usage: tributary rewind <pipeline file> --to earliest|latest|<ISO time> [--accept-gap]');
     return 2;
   }
   const plans = await loadPlans(positionals, registry);
@@ -224,6 +241,13 @@ export async function rewindCommand(args: string[], registry: Registry): Promise
         console.error(
           `tributary: group ${group} has ${description.members.length} member(s); stop its workers before rewinding.`,
         );
+        return 1;
+      }
+      // Moving a group past records deleted before it processed them is the operator's decision.
+      const gaps = await findOffsetGaps(admin, group, sourceTopics(plan));
+      for (const gap of gaps) console.error(`tributary: ${describeOffsetGap(gap)}`);
+      if (gaps.length && !values['accept-gap']) {
+        console.error('tributary: rewinding moves past those deleted records; pass --accept-gap to do it.');
         return 1;
       }
       for (const topic of sourceTopics(plan)) {

@@ -64,7 +64,15 @@ describe('UCR status and rebuild command', () => {
   });
 
   it('says so when there are no data sources', () => {
-    expect(formatUcrStatus({ tables: [], configErrors: [] })).toBe('UCR: no data sources.');
+    expect(formatUcrStatus({ tables: [], configErrors: [] })).toBe(
+      'UCR: no data sources; not consuming until one is configured.',
+    );
+  });
+
+  it('says the pipeline is not consuming when every configuration was refused', () => {
+    const text = formatUcrStatus({ tables: [], configErrors: status.configErrors });
+    expect(text.split('\n')[0]).toMatch(/^Not consuming: no usable UCR data source/);
+    expect(text).toContain('table_id "x y" is not allowed');
   });
 
   it.each([

@@ -204,7 +204,8 @@ const time = (date: Date | null) => (date ? date.toISOString().replace(/\.\d+Z$/
 
 /** `ucrStatus` as text for `tributary status`: one table of data sources, then configuration errors. */
 export function formatUcrStatus(status: UcrStatus): string {
-  if (!status.tables.length && !status.configErrors.length) return 'UCR: no data sources.';
+  if (!status.tables.length && !status.configErrors.length)
+    return 'UCR: no data sources; not consuming until one is configured.';
   const lines = [
     formatTable(
       ['UCR DATA SOURCE', 'PIPELINE', 'STATE', 'ROWS', 'TABLE', 'LAST BUILD', 'SWAPPED', 'ERROR'],
@@ -220,6 +221,11 @@ export function formatUcrStatus(status: UcrStatus): string {
       ]),
     ),
   ];
+  if (!status.tables.some((t) => t.state === 'live' || t.state === 'building'))
+    lines.unshift(
+      'Not consuming: no usable UCR data source (none configured, or every configuration was refused); ' +
+        'the pipeline stays not ready until one can be used.',
+    );
   if (status.configErrors.length) {
     lines.push(
       '',

@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadPipelineFile, type PipelinePlan } from '../../runtime/config/index.js';
+import { BadConfigError } from '../../runtime/contract/index.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -75,6 +76,7 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
     ? await startTelemetryServer(port, values.host, host.metrics.registry, {
         healthy: () => host.healthy,
         ready: () => host.ready,
+        notReadyReasons: () => host.notReadyReasons(),
       })
     : undefined;
   try {
@@ -84,6 +86,10 @@ export async function runCommand(args: string[], registry: Registry): Promise<nu
     if (stopping) {
       // SIGTERM while joining: the start fails because we are closing, which is what was asked.
       logger.info({ error: (error as Error).message }, 'Stopped while starting.');
+    } else if (error instanceof BadConfigError) {
+      // Bad input found at start (a source topic that does not exist…): one plain line, exit 2.
+      console.error(`tributary: ${error.message}`);
+      await stop('start refused', 2);
     } else {
       logger.error({ err: error }, 'Could not start the pipelines.');
       await stop('start failed', 1);

@@ -4,7 +4,18 @@
  */
 import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, reportsModule, searchModule, startServer } from '../../server/index.js';
+import {
+  exportsModule,
+  importsModule,
+  pagesModule,
+  receiverModule,
+  reportsModule,
+  searchModule,
+  sessionAuthenticator,
+  startServer,
+} from '../../server/index.js';
+import { taskSettings } from './worker.js';
+import { pipelinesStatusProvider } from './pipelines-status.js';
 import type { Registry } from '../../runtime/registry/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
@@ -57,6 +68,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
 
   const logger = createLogger();
   const host = new PipelineHost(logger);
+  const tasks = taskSettings();
   const receiver = await startServer({
     endpoints: readEndpoints(),
     logger,
@@ -70,14 +82,26 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
         outboxChannel: values['outbox-channel'],
       }),
       reportsModule(),
+      exportsModule(tasks),
+      importsModule(tasks, {
+        maxUploadBytes: maxBodyBytes,
+        outbox: {
+          table: values['outbox-table'],
+          channel: values['outbox-channel'],
+          topics: { forms: 'forms', cases: 'cases' },
+        },
+      }),
+      pagesModule(tasks, { pipelineStatus: pipelinesStatusProvider(plans) }),
       searchModule({ indexPrefix: process.env.SEARCH_INDEX_PREFIX }),
     ],
+    authenticator: sessionAuthenticator(tasks),
   });
   const telemetry =
     plans.length && metricsPort
       ? await startTelemetryServer(metricsPort, values.host, host.metrics.registry, {
           healthy: () => host.healthy,
           ready: () => host.ready,
+          notReadyReasons: () => host.notReadyReasons(),
         })
       : undefined;
   let exitCode = 0;
@@ -92,6 +116,7 @@ export async function serveCommand(args: string[], registry: Registry): Promise<
   try {
     if (plans.length) await host.start(plans);
     console.log(`Receiving submissions at ${receiver.url}/a/<domain>/receiver`);
+    console.log(`Pages: ${receiver.url}/a/<domain>/login (exports, case import, pipelines)`);
   } catch (error) {
     logger.error({ err: error }, 'Could not start the pipelines.');
     exitCode = 1;

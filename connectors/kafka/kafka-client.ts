@@ -62,6 +62,8 @@ export interface ConsumerOptions {
   /** Partitions processed at the same time by one member. */
   partitionsInFlight: number;
   clientId?: string;
+  /** Static membership: a restarted member with the same id takes its partitions back without a rebalance. */
+  groupInstanceId?: string;
 }
 
 export interface CommitOffset extends TopicPartition {
@@ -91,8 +93,14 @@ export interface ProducedMessage {
 }
 
 export interface Producer {
-  /** Resolves once every message is acknowledged by all in-sync replicas (acks = all). */
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas (acks = all). Rejects with
+   * a BadRecordError when the broker refuses a record (too large, invalid), and with a
+   * RetryableError for anything else (the transport's fault): retry the same messages then.
+   */
   send(topic: string, messages: ProducedMessage[]): Promise<void>;
+  /** Resolves when a broker answers one request, without retrying; for a retry loop waiting on the brokers. */
+  probe?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -70,6 +70,13 @@ value: { format: avro }`,
 });
 
 export class KafkaSink implements Sink {
+  /**
+   * Records of a batch already acknowledged by the broker. A batch spanning several topics that
+   * fails on one is retried by the runtime with the same records: those sent before are skipped,
+   * so a retry never writes them twice.
+   */
+  private readonly delivered = new WeakSet<SinkRecord>();
+
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
@@ -84,11 +91,18 @@ export class KafkaSink implements Sink {
     return route;
   }
 
+  /** One round trip to the brokers (metadata): a retry of a failed send goes as soon as they answer. */
+  async probe(): Promise<void> {
+    await this.producer.probe?.();
+  }
+
   async write(records: SinkRecord[]): Promise<WriteResult> {
     const failed: WriteResult['failed'] = [];
     const byTopic = new Map<string, ProducedMessage[]>();
+    const sentByTopic = new Map<string, SinkRecord[]>();
     await Promise.all(
       records.map(async (record, index) => {
+        if (this.delivered.has(record)) return;
         try {
           const deleted = record.routing?.op === 'delete' || record.value === null;
           const route = this.routeOf(record.routing?.target);
@@ -101,6 +115,9 @@ export class KafkaSink implements Sink {
           const list = byTopic.get(topic) ?? [];
           list[index] = message;
           byTopic.set(topic, list);
+          const sent = sentByTopic.get(topic) ?? [];
+          sent.push(record);
+          sentByTopic.set(topic, sent);
         } catch (error) {
           if (isRetryable(error)) throw error;
           failed.push({ index, error: error as Error });
@@ -108,7 +125,10 @@ export class KafkaSink implements Sink {
       }),
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
-    for (const [topic, messages] of byTopic) await this.producer.send(topic, messages.filter(Boolean));
+    for (const [topic, messages] of byTopic) {
+      await this.producer.send(topic, messages.filter(Boolean));
+      for (const record of sentByTopic.get(topic)!) this.delivered.add(record);
+    }
     return { failed };
   }
 }

@@ -4,7 +4,8 @@
  *
  * Revocation: kafkajs has no revoke callback, so the adapter approximates one. kafkajs never
  * rejoins while an `eachBatch` call is running: a fetcher waits for every batch of its response
- * before the group rejoins. The adapter heartbeats after each batch; when that heartbeat reports
+ * before the group rejoins. The adapter heartbeats on a timer while a batch runs (kafkajs itself
+ * heartbeats only between fetches) and after each batch; when that heartbeat reports
  * a rebalance it stops starting batches, waits for the batches still running, awaits
  * `onRevoked(every assigned partition)` and only then lets kafkajs rejoin, so commits made in
  * `onRevoked` land in the old generation, before any other member can own those partitions.
@@ -41,6 +42,8 @@ import type {
   TopicPartition,
   TopicSpec,
 } from './kafka-client.js';
+import { guardKafkajsTimers } from './kafkajs-timers.js';
+import { classifyProduceError } from './produce-errors.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports (ConfigResourceTypes).
 const { AssignerProtocol, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
@@ -60,6 +63,7 @@ const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {}
  * `onRevoked` guarantees here.
  */
 export function createKafkajsClient(options: KafkaClientOptions): KafkaClient {
+  guardKafkajsTimers();
   const log = options.logger ?? silentLogger;
   const connect = (clientId: string) =>
     new Kafka({
@@ -158,6 +162,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
   /** A rejoin error seen by a heartbeat during a batch, rethrown to kafkajs once drained. */
   private rejoinError: Error | undefined;
   private member = false;
+  /** The generation whose partitions `onAssigned` is looking at; a newer join supersedes it. */
+  private generation: symbol | undefined;
   private stopping: Promise<void> | undefined;
   private started = false;
 
@@ -238,7 +244,15 @@ class KafkajsGroupConsumer implements GroupConsumer {
     await this.revokeAll('stopping');
     // A rebalance that was completing meanwhile may have handed us a new generation: give it up too.
     while (this.assigned.size > 0) await this.revokeAll('stopping');
-    await this.consumer.disconnect();
+    // Everything was drained and committed: a failed leave only leaves the member to time out.
+    await this.consumer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.log.warn(
+          { groupId: this.options.groupId, err: error },
+          'Could not leave the group; its coordinator drops this member after the session timeout.',
+        ),
+      );
     this.member = false;
   }
 
@@ -251,6 +265,12 @@ class KafkajsGroupConsumer implements GroupConsumer {
     const partitions = Object.entries(memberAssignment).flatMap(([topic, list]) =>
       list.map((partition) => ({ topic, partition })),
     );
+    // No fetch until onAssigned has looked at the partitions: kafkajs answers an offset out of
+    // range (records deleted before they were processed) by committing its default offset
+    // itself, which would skip them silently. onAssigned pauses the partitions it refuses.
+    if (partitions.length > 0) this.consumer.pause(byTopic(partitions));
+    const generation = Symbol('generation');
+    this.generation = generation;
     const settled = previous
       .then(() => (partitions.length > 0 ? this.handlers?.onAssigned?.(partitions) : undefined))
       .catch((error: unknown) => {
@@ -258,6 +278,11 @@ class KafkajsGroupConsumer implements GroupConsumer {
           { groupId: this.options.groupId, err: error },
           'onAssigned rejected; delivering the partitions anyway.',
         );
+      })
+      .then(() => {
+        if (this.generation !== generation || !this.member || this.stopping) return;
+        const free = partitions.filter((tp) => !this.paused.has(partitionKey(tp.topic, tp.partition)));
+        if (free.length > 0) this.consumer.resume(byTopic(free));
       });
     this.assigned = new Map(
       partitions.map((tp) => [partitionKey(tp.topic, tp.partition), { tp, ready: settled }]),
@@ -330,7 +355,10 @@ class KafkajsGroupConsumer implements GroupConsumer {
     );
     const tracked = running.then(() => undefined);
     this.inFlight.add(tracked);
-    const ok = await running;
+    // kafkajs heartbeats only when asked: keep the membership alive on a timer of its own while the
+    // batch runs, so a slow batch never costs the session (the session timeout stays short).
+    const beat = setInterval(() => void this.heartbeat(heartbeat), this.options.heartbeatIntervalMs);
+    const ok = await running.finally(() => clearInterval(beat));
     this.inFlight.delete(tracked);
 
     if (ok) payload.resolveOffset(batch.lastOffset());
@@ -361,16 +389,22 @@ class KafkajsProducerAdapter implements Producer {
 
   async send(topic: string, messages: ProducedMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-        partition: message.partition,
-      })),
-    });
+    try {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          partition: message.partition,
+        })),
+      });
+    } catch (error) {
+      // kafkajs keeps a partition's sequence number until a send succeeds, so the runtime's retry
+      // of the same batch is recognised by the broker as a duplicate where it was written.
+      throw classifyProduceError(error, topic);
+    }
   }
 
   close(): Promise<void> {

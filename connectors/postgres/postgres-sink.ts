@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readEndpoints } from '../endpoints.js';
 import {
   BadConfigError,
+  BadRecordError,
   defineSink,
   type ComponentContext,
   type Sink,
@@ -23,63 +24,80 @@ const identifier = z
     'expected a table name, optionally schema-qualified',
   );
 
-const postgresSinkConfig = z.object({
-  url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
-  table: identifier.describe('Target table; a record routed with a `target` goes to that table instead.'),
-  mode: z
-    .enum(['document', 'columns'])
-    .default('document')
-    .describe('One jsonb document per key, or one column per value field.'),
-  key: z
-    .array(z.string().min(1))
-    .min(1)
-    .default(['id'])
-    .describe('Key columns. In document mode, a single column taking the record key.'),
-  versionColumn: z.string().default('version').describe('bigint column holding the document version.'),
-  versionField: z
-    .string()
-    .optional()
-    .describe(
-      'Field of the value holding the version; otherwise the record routing version, else the source offset.',
-    ),
-  columns: z
-    .array(z.string().min(1))
-    .optional()
-    .describe(
-      'Columns mode: the value fields to write (all other fields are ignored). A json or jsonb column receives ' +
-        "the field's JSON; an array goes into an array column as a PostgreSQL array.",
-    ),
-  method: z
-    .enum(['copy', 'insert'])
-    .default('copy')
-    .describe(
-      'How upserts reach the table. `copy`: the batch is streamed with COPY into a temporary staging table of the ' +
-        'connection, then upserted with one `INSERT … SELECT … ON CONFLICT`; `insert`: one multi-row ' +
-        '`INSERT … ON CONFLICT`. Same version guard and one transaction per batch either way; `copy` writes ' +
-        'about 1.45 times as many rows per second at batches of 500 and 1.7 times at 5000 (bench/runtime.ts).',
-    ),
-  copyMinRows: z
-    .number()
-    .int()
-    .positive()
-    .default(100)
-    .describe(
-      "With `method: copy`, a table's part of a batch with fewer upserts than this goes as one multi-row INSERT: " +
-        "below about 100 rows COPY's extra round trips cost more than it saves.",
-    ),
-  createTable: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Document mode: create the table (key text, version bigint, doc jsonb, updated_at) if missing.',
-    ),
-  poolSize: z
-    .number()
-    .int()
-    .positive()
-    .default(10)
-    .describe('Connections in the pool shared by this process for the same URL.'),
-});
+const postgresSinkConfig = z
+  .object({
+    url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
+    table: identifier.describe('Target table; a record routed with a `target` goes to that table instead.'),
+    mode: z
+      .enum(['document', 'columns'])
+      .default('document')
+      .describe('One jsonb document per key, or one column per value field.'),
+    key: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['id'])
+      .describe('Key columns. In document mode, a single column taking the record key.'),
+    versionColumn: z.string().default('version').describe('bigint column holding the document version.'),
+    versionField: z
+      .string()
+      .optional()
+      .describe(
+        'Field of the value holding the document version (an integer, or a string of digits). A record without an ' +
+          'integer there is a dead letter (reason `missing-version`): it never takes another kind of version. ' +
+          'Set this or `versionFrom`.',
+      ),
+    versionFrom: z
+      .enum(['routing', 'offset'])
+      .optional()
+      .describe(
+        'Where versions come from when the value holds none: `routing`, the version a stage set on the record ' +
+          '(`routing.version`; a record without one is a dead letter); `offset`, the source position of the record ' +
+          '(its Kafka offset), for topics whose records carry no version: a replay of the topic never regresses ' +
+          'the table. Set this or `versionField`, never both: one table holds one kind of version.',
+      ),
+    columns: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Columns mode: the value fields to write (all other fields are ignored). A json or jsonb column receives ' +
+          "the field's JSON; an array goes into an array column as a PostgreSQL array.",
+      ),
+    method: z
+      .enum(['copy', 'insert'])
+      .default('copy')
+      .describe(
+        'How upserts reach the table. `copy`: the batch is streamed with COPY into a temporary staging table of the ' +
+          'connection, then upserted with one `INSERT … SELECT … ON CONFLICT`; `insert`: one multi-row ' +
+          '`INSERT … ON CONFLICT`. Same version guard and one transaction per batch either way; `copy` writes ' +
+          'about 1.45 times as many rows per second at batches of 500 and 1.7 times at 5000 (bench/runtime.ts).',
+      ),
+    copyMinRows: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe(
+        "With `method: copy`, a table's part of a batch with fewer upserts than this goes as one multi-row INSERT: " +
+          "below about 100 rows COPY's extra round trips cost more than it saves.",
+      ),
+    createTable: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Document mode: create the table (key text, version bigint, doc jsonb, updated_at) if missing.',
+      ),
+    poolSize: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe('Connections in the pool shared by this process for the same URL.'),
+  })
+  .refine((config) => (config.versionField === undefined) !== (config.versionFrom === undefined), {
+    path: ['versionFrom'],
+    message:
+      'set exactly one of versionField (a field of the value) and versionFrom (routing or offset): one table holds one kind of version',
+  });
 
 export type PostgresSinkConfig = z.output<typeof postgresSinkConfig>;
 
@@ -97,6 +115,7 @@ export const postgresSink = defineSink({
 table: reports.cases
 mode: document
 key: [case_id]
+versionField: version
 createTable: true`,
   create: async (config, ctx) =>
     new PostgresSink(
@@ -106,9 +125,13 @@ createTable: true`,
     ),
 });
 
+/** The version a delete without one carries: it removes the key whatever version the row holds. */
+const anyVersion = 2n ** 63n - 1n;
+
 interface Row {
   index: number;
   key: unknown[];
+  /** `anyVersion` for a delete that carries no version. */
   version: bigint;
   /** The values of the written columns (`PostgresSink.columns`), in order. */
   values: unknown[];
@@ -177,6 +200,11 @@ export class PostgresSink implements Sink {
       await this.createDocumentTable(this.config.table);
   }
 
+  /** One round trip to the database: while a write waits to be retried, the runtime retries as soon as this answers. */
+  async probe(): Promise<void> {
+    await this.db.one('SELECT 1 AS ok');
+  }
+
   /**
    * Upserts and deletes the batch in one transaction. A record that cannot become a row is listed
    * as failed; a statement the database refuses fails the whole batch with the PostgreSQL error.
@@ -193,7 +221,8 @@ export class PostgresSink implements Sink {
         // One statement cannot touch a row twice: keep the newest version of each key in the batch.
         const id = dedupeKey(row.key);
         const seen = rows.get(id);
-        if (!seen || seen.version <= row.version) rows.set(id, row);
+        // A delete without a version is the latest event of its key so far: whatever follows it wins.
+        if (!seen || seen.version === anyVersion || seen.version <= row.version) rows.set(id, row);
       } catch (error) {
         failed.push({ index, error: error as Error });
       }
@@ -279,7 +308,7 @@ export class PostgresSink implements Sink {
   private toRow(record: SinkRecord, index: number): Row {
     const value = record.value as Record<string, unknown> | null;
     const deleted = record.routing?.op === 'delete' || value === null || value === undefined;
-    const version = this.versionOf(record, value);
+    const version = this.versionOf(record, value, deleted);
     if (this.config.mode === 'document') {
       if (record.key === null) throw new Error('postgres sink (document mode): the record has no key');
       return {
@@ -304,16 +333,24 @@ export class PostgresSink implements Sink {
     return { index, key, version, deleted, values };
   }
 
-  private versionOf(record: SinkRecord, value: Record<string, unknown> | null): bigint {
-    const raw =
-      (this.config.versionField && value ? value[this.config.versionField] : undefined) ??
-      record.routing?.version ??
-      record.origin.position.offset;
-    try {
-      return BigInt(raw as string | number | bigint);
-    } catch {
-      throw new Error(`postgres sink: version ${JSON.stringify(raw)} is not an integer`);
+  /**
+   * The record's version, from the one place the config names. A delete (a tombstone) may carry
+   * none: it then removes the key whatever version the row holds, as the latest event of its key.
+   */
+  private versionOf(record: SinkRecord, value: Record<string, unknown> | null, deleted: boolean): bigint {
+    const { versionField, versionFrom } = this.config;
+    if (versionFrom === 'offset') return integerVersion(record.origin.position.offset, 'its source offset');
+    const hasValue = value !== null && typeof value === 'object';
+    const raw = versionField !== undefined && hasValue ? value[versionField] : record.routing?.version;
+    const where = versionField !== undefined ? `field '${versionField}'` : 'routing.version';
+    if (raw === undefined || raw === null) {
+      if (deleted) return anyVersion;
+      throw new BadRecordError(
+        'missing-version',
+        `postgres sink: the record has no version in ${where}; this table takes its versions from there only`,
+      );
     }
+    return integerVersion(raw, where);
   }
 
   private plan(table: string): Promise<TablePlan> {
@@ -391,6 +428,20 @@ export class PostgresSink implements Sink {
     );
     this.ctx.logger.debug({ table }, 'Ensured the document table exists.');
   }
+}
+
+/** A version as a bigint; anything but an integer (or a string of digits) is this record's fault. */
+function integerVersion(raw: unknown, where: string): bigint {
+  const integer =
+    typeof raw === 'bigint' ||
+    (typeof raw === 'number' && Number.isSafeInteger(raw)) ||
+    (typeof raw === 'string' && /^-?\d{1,19}$/.test(raw));
+  if (!integer)
+    throw new BadRecordError(
+      'missing-version',
+      `postgres sink: the version in ${where} is ${JSON.stringify(raw)}, not an integer`,
+    );
+  return BigInt(raw);
 }
 
 /**

@@ -128,6 +128,11 @@ export class UcrDataSourceManager {
     return out;
   }
 
+  /** How many live or building tables this pipeline writes now (0: nothing to write to). */
+  get usableTables(): number {
+    return this.instances.length;
+  }
+
   /** Every table the records of a data source key go to (the live one, and its rebuilt twin). */
   tablesFor(key: string): UcrTableTarget[] {
     return this.instances

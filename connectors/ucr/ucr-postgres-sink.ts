@@ -200,6 +200,21 @@ export class UcrPostgresSink implements Sink {
   }
 
   /**
+   * With no data source to write to, consuming would commit the backlog and write nothing: the
+   * runtime holds the pipeline (not ready, saying why) until a configuration can be used.
+   */
+  notReady(): string | undefined {
+    if (this.manager.usableTables > 0) return undefined;
+    const from = this.config.configsTopic
+      ? `${this.config.configFolder} and the ${this.config.configsTopic} topic`
+      : this.config.configFolder;
+    return (
+      `no usable UCR data source in ${from}: none is configured, or every configuration was refused ` +
+      '(`tributary status` lists why)'
+    );
+  }
+
+  /**
    * Replaces each record's document in every table of its data source, one transaction for the
    * batch. A record without a data source key or rows is listed as failed; one whose data source
    * is no longer processed is dropped.

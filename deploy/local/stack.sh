@@ -65,6 +65,11 @@ cmd_up() {
       install_pid[$svc]=$!
     fi
   done
+  # Tools the tests need beside the servers (the browser tests' Chromium), installed the same way.
+  # shellcheck source=tools/chromium.sh
+  source "$HERE/tools/chromium.sh"
+  install_chromium >>"$LOG_DIR/chromium.install.log" 2>&1 &
+  install_pid[chromium]=$!
   for svc in "${!install_pid[@]}"; do
     if ! wait "${install_pid[$svc]}"; then
       say "stack: installing $svc failed; log file: $LOG_DIR/$svc.install.log (last lines below)"

@@ -22,7 +22,7 @@ describe('loadPipelineText', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.plan.delivery.maxBatchRecords).toBe(500);
-    expect(result.plan.delivery.retry.maxDelayMs).toBe(30_000);
+    expect(result.plan.delivery.retry.maxDelayMs).toBe(5_000);
     expect(result.plan.deadLetter.topic).toBe('p1.dead-letter');
     expect(result.plan.source.config).toEqual({ stream: 'default', lanes: 1, follow: true });
     expect(Object.isFrozen(result.plan.source.config)).toBe(true);

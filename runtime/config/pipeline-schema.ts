@@ -9,7 +9,15 @@ export const retrySchema = z
       .positive()
       .default(200)
       .describe('First wait after a transient failure.'),
-    maxDelayMs: z.number().int().positive().default(30_000).describe('Cap on the wait between attempts.'),
+    maxDelayMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe(
+        'Cap on the wait between attempts. A sink that can be probed (PostgreSQL) ends the wait as soon as it answers again, ' +
+          'so the cap mostly bounds how often a dependency without a probe is tried.',
+      ),
     multiplier: z.number().min(1).default(2).describe('Growth of the wait per attempt.'),
     jitter: z
       .number()

@@ -64,6 +64,21 @@ export interface SourceHandler {
   onAssigned(lanes: string[]): Promise<void>;
   /** Resolves once in-flight work of those lanes is durable and committed. */
   onRevoked(lanes: string[]): Promise<void>;
+  /**
+   * The source will not deliver this lane until an operator acts (e.g. records were deleted before
+   * they were processed): the runtime reports it, and the pipeline is not ready while it lasts.
+   */
+  onLaneRefused?(lane: string, refusal: LaneRefusal): void;
+}
+
+/** Why a source refuses to deliver a lane. */
+export interface LaneRefusal {
+  /** A short stable code, e.g. `offset-gap`. */
+  reason: string;
+  /** A sentence naming the lane, what was found and what the operator can do. */
+  message: string;
+  /** With `offset-gap`: how many records were deleted before they were processed. */
+  gapRecords?: number;
 }
 
 export interface Source {
@@ -75,6 +90,8 @@ export interface Source {
   stop(): Promise<void>;
   /** Decodes a record from its original bytes again (dead-letter replay); a failure is marked, not thrown. */
   decode?(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord>;
+  /** Resolves when the source's store answers (a cheap round trip); ends a commit's retry wait early. */
+  probe?(): Promise<void>;
 }
 
 /** Work a source has not delivered yet, for sources that keep their own positions (an outbox table). */
@@ -126,6 +143,16 @@ export interface Sink {
    * written now: the runtime retries the whole batch.
    */
   write(records: SinkRecord[]): Promise<WriteResult>;
+  /**
+   * Resolves when the target answers again (a cheap round trip, e.g. `SELECT 1`). While a write
+   * waits to be retried the runtime calls it every 250 ms and retries at once when it resolves.
+   */
+  probe?(): Promise<void>;
+  /**
+   * Why this sink cannot usefully take writes now (e.g. it has nothing to write to), or undefined.
+   * While it returns a reason the runtime consumes nothing, and the pipeline is not ready.
+   */
+  notReady?(): string | undefined;
   close?(): Promise<void>;
 }
 

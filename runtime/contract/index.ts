@@ -7,6 +7,7 @@ export {
   type ComponentKind,
   type ComponentSpec,
   type DeliveryHints,
+  type LaneRefusal,
   type LaneControl,
   type Logger,
   type Processor,

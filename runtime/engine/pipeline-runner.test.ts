@@ -4,7 +4,16 @@ import { memorySink } from '../../connectors/memory/memory-sink.js';
 import { memorySource } from '../../connectors/memory/memory-source.js';
 import { MemoryStore, MemoryStream } from '../../connectors/memory/memory-stream.js';
 import { loadPipelineText } from '../config/load-pipeline.js';
-import { defineProcessor, RetryableError } from '../contract/index.js';
+import {
+  BadConfigError,
+  BadRecordError,
+  defineProcessor,
+  defineSink,
+  defineSource,
+  RetryableError,
+  type SinkRecord,
+  type SourceHandler,
+} from '../contract/index.js';
 import { createRegistry } from '../registry/index.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { PipelineMetrics } from '../telemetry/metrics.js';
@@ -31,7 +40,85 @@ const doubler = defineProcessor({
     },
   }),
 });
-const registry = createRegistry([memorySource, memorySink, doubler]);
+// A sink whose failures a test scripts: whole batches failing with an error nobody classified,
+// a batch refused because one of its records is bad, or not ready to take writes at all.
+const script = {
+  unclassifiedFailures: 0,
+  badKey: undefined as string | undefined,
+  notReady: undefined as string | undefined,
+  writes: [] as string[][],
+};
+const scripted = defineSink({
+  name: 'scripted',
+  summary: 'test sink',
+  config: z.object({}),
+  example: 'type: scripted',
+  create: () => ({
+    notReady: () => script.notReady,
+    write: (records: SinkRecord[]) => {
+      if (script.unclassifiedFailures > 0) {
+        script.unclassifiedFailures--;
+        return Promise.reject(new Error('Producing messages failed.'));
+      }
+      if (records.some((r) => r.key === script.badKey))
+        return Promise.reject(new BadRecordError('too-large', 'a record of the batch is too large'));
+      script.writes.push(records.map((r) => r.key!));
+      return Promise.resolve({ failed: [] });
+    },
+  }),
+});
+// A source of one batch whose stop() fails (a group it cannot leave), and a sink that fails
+// for good while the runner is stopping (a client closed under it after the shutdown bound).
+const shutdown = {
+  releaseWrite: () => undefined as void,
+  writeStarted: Promise.resolve(),
+  sinkClosed: false,
+};
+const stubborn = defineSource({
+  name: 'stubborn',
+  summary: 'test source',
+  config: z.object({}),
+  example: 'type: stubborn',
+  create: () => {
+    let batch: Promise<void> = Promise.resolve();
+    return {
+      start: async (handler: SourceHandler) => {
+        await handler.onAssigned(['0']);
+        const record = {
+          key: 'k',
+          value: { n: 1 },
+          headers: {},
+          timestamp: 0,
+          raw: { key: null, value: null, headers: {} },
+        };
+        const control = { heartbeat: () => Promise.resolve(), isActive: () => true };
+        batch = handler.onBatch('0', [{ ...record, position: { lane: '0', offset: '0' } }], '1', control);
+      },
+      commit: () => Promise.resolve(),
+      stop: async () => {
+        await batch;
+        throw new Error('cannot leave the group: the coordinator is rebalancing');
+      },
+    };
+  },
+});
+const closing = defineSink({
+  name: 'closing',
+  summary: 'test sink',
+  config: z.object({}),
+  example: 'type: closing',
+  create: () => ({
+    write: async () => {
+      await new Promise<void>((resolve) => (shutdown.releaseWrite = resolve));
+      throw new BadConfigError('', 'the client was closed');
+    },
+    close: () => {
+      shutdown.sinkClosed = true;
+      return Promise.resolve();
+    },
+  }),
+});
+const registry = createRegistry([memorySource, memorySink, doubler, scripted, stubborn, closing]);
 
 const pipelineYaml = (extra = '') => `
 name: doubling
@@ -123,5 +210,105 @@ describe('PipelineRunner', () => {
     expect(store.live('default').size).toBe(20);
     const retries = (await metrics.retries.get()).values.reduce((sum, v) => sum + v.value, 0);
     expect(retries).toBe(5);
+  });
+
+  it('retries a batch whose sink fails with an unclassified error, writing it whole and dead-lettering nothing', async () => {
+    Object.assign(script, { unclassifiedFailures: 2, badKey: undefined, notReady: undefined, writes: [] });
+    const stream = new MemoryStream(1);
+    for (let i = 0; i < 5; i++) stream.append({ key: `k${i}`, value: { n: i } });
+    const yaml = pipelineYaml().replace('out: { type: memory, store: out }', 'out: { type: scripted }');
+    const { deadLetters, metrics } = await run(yaml, stream);
+
+    expect(deadLetters.letters).toEqual([]);
+    expect(script.writes).toEqual([['k0', 'k1', 'k2', 'k3', 'k4']]);
+    expect((await metrics.retries.get()).values[0]?.value).toBe(2);
+  });
+
+  it('writes records one by one only when the sink says a record of the batch is at fault', async () => {
+    Object.assign(script, { unclassifiedFailures: 0, badKey: 'k2', notReady: undefined, writes: [] });
+    const stream = new MemoryStream(1);
+    for (let i = 0; i < 4; i++) stream.append({ key: `k${i}`, value: { n: i } });
+    const yaml = pipelineYaml().replace('out: { type: memory, store: out }', 'out: { type: scripted }');
+    const { deadLetters } = await run(yaml, stream);
+
+    expect(script.writes).toEqual([['k0'], ['k1'], ['k3']]);
+    expect(deadLetters.letters.map((l) => [l.record.key, l.stage, l.reason])).toEqual([
+      ['k2', 'sink:out', 'too-large'],
+    ]);
+  });
+
+  it('consumes and commits nothing while a sink is not ready, and says why', async () => {
+    Object.assign(script, {
+      unclassifiedFailures: 0,
+      badKey: undefined,
+      notReady: 'nothing to write to',
+      writes: [],
+    });
+    const stream = new MemoryStream(1);
+    for (let i = 0; i < 3; i++) stream.append({ key: `k${i}`, value: { n: i } });
+    const loaded = loadPipelineText(
+      pipelineYaml().replace('out: { type: memory, store: out }', 'out: { type: scripted }'),
+      'test.yaml',
+      registry,
+      {},
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const resources = new ResourcePool();
+    resources.set('memory-stream:in', stream);
+    const runner = await PipelineRunner.create(
+      loaded.plan,
+      {
+        logger: silentLogger,
+        metrics: new PipelineMetrics(),
+        resources,
+        deadLetters: new MemoryDeadLetters(),
+      },
+      new AbortController().signal,
+    );
+    await runner.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(script.writes).toEqual([]);
+    expect(stream.committed).toEqual([0]);
+    expect(runner.ready).toBe(false);
+    expect(runner.notReadyReasons()).toContain("sink 'out' is not ready: nothing to write to");
+
+    script.notReady = undefined;
+    await (runner.sourceComponent as unknown as { drained(): Promise<void> }).drained();
+    await runner.stop();
+    expect(script.writes).toEqual([['k0', 'k1', 'k2']]);
+    expect(stream.committed).toEqual([3]);
+  });
+
+  it('stops in order, without failing, when its source cannot leave the group and a write breaks under the shutdown', async () => {
+    const loaded = loadPipelineText(
+      `
+name: stopping
+source: { type: stubborn }
+sinks:
+  out: { type: closing }
+`,
+      'test.yaml',
+      registry,
+      {},
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const runner = await PipelineRunner.create(
+      loaded.plan,
+      {
+        logger: silentLogger,
+        metrics: new PipelineMetrics(),
+        resources: new ResourcePool(),
+        deadLetters: new MemoryDeadLetters(),
+      },
+      new AbortController().signal,
+    );
+    const fatal: Error[] = [];
+    runner.onFatal((e) => fatal.push(e));
+    await runner.start();
+    const stopped = runner.stop();
+    shutdown.releaseWrite();
+    await expect(stopped).resolves.toBeUndefined();
+    expect(fatal).toEqual([]);
+    expect(shutdown.sinkClosed).toBe(true);
   });
 });

@@ -1,32 +1,28 @@
 /**
- * Runs one pipeline plan: source batches through the processor chain into the sinks, dead letters
- * for records that fail permanently, retries for transient failures, and commits of the highest
- * contiguous durable position per lane. Knows nothing of any particular source or sink.
+ * Runs one pipeline plan: source batches through the processor chain into the sinks (chunk-runner.ts),
+ * retries for transient failures, commits of the highest contiguous durable position per lane, and
+ * readiness (readiness.ts). Knows nothing of any particular source or sink.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  isRetryable,
-  type ComponentContext,
-  type DeadLetter,
-  type DeadLetterWriter,
-  type LaneControl,
-  type Logger,
-  type PipelineRecord,
-  type Processor,
-  type ProcessorContext,
-  type Resources,
-  type Sink,
-  type SinkRecord,
-  type Source,
-  type SourceHandler,
-  type SourceRecord,
-  type WriteFailure,
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  ComponentContext,
+  DeadLetterWriter,
+  LaneControl,
+  LaneRefusal,
+  Logger,
+  Resources,
+  Sink,
+  Source,
+  SourceHandler,
+  SourceRecord,
 } from '../contract/index.js';
 import type { PipelinePlan } from '../config/load-pipeline.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 import { Checkpointer } from './checkpointer.js';
+import { ChunkRunner, type LaneWork, type Stage } from './chunk-runner.js';
 import { LaneCommitter } from './lane-committer.js';
-import { toDeadLetter } from './dead-letters.js';
+import { ReadinessTracker } from './readiness.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
 export interface RunnerDependencies {
@@ -36,44 +32,20 @@ export interface RunnerDependencies {
   deadLetters: DeadLetterWriter;
 }
 
-interface Stage {
-  name: string;
-  processor: Processor;
-}
-
-interface InFlight {
-  origin: SourceRecord;
-  record: PipelineRecord;
-}
+/** How often a pipeline that is not ready says why in the log. */
+const notReadyLogIntervalMs = 60_000;
+/** How often a lane held back by a sink that is not ready looks again. */
+const notReadyPollMs = 1_000;
 
 export class PipelineRunner {
   readonly name: string;
   private readonly checkpointer = new Checkpointer();
+  private readonly readiness = new ReadinessTracker();
   /**
    * Commits run beside the next batches. One that cannot reach the source is retried; if the lane
    * goes meanwhile, its next owner starts from the previous commit: at least once, never a gap.
    */
-  private readonly committer = new LaneCommitter(async (lane, position) => {
-    const noControl: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
-    try {
-      await retryTransient(
-        () => this.source.commit(lane, position),
-        this.plan.delivery.retry,
-        this.retryHooks(
-          'commit',
-          lane,
-          noControl,
-          () => this.activeLanes.has(lane) && !this.abort.signal.aborted,
-        ),
-      );
-    } catch (error) {
-      // Never fatal: a lost commit only means the next commit, or the next owner, covers it.
-      this.log.warn(
-        { lane, position, error: error instanceof Error ? error.message : String(error) },
-        'A commit did not go through; the next commit (or the next owner of the lane) covers it.',
-      );
-    }
-  });
+  private readonly committer = new LaneCommitter((lane, position) => this.commit(lane, position));
   private readonly activeLanes = new Set<string>();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
@@ -81,7 +53,10 @@ export class PipelineRunner {
   private fatalError: Error | undefined;
   private readonly fatalListeners: ((error: Error) => void)[] = [];
   private readonly log: Logger;
-  private readonly processorContext: ProcessorContext;
+  private readonly chunks: ChunkRunner;
+  private readinessTimer: NodeJS.Timeout | undefined;
+  /** When the wait for a sink that is not ready was last logged (one line a minute for all lanes). */
+  private notReadyLoggedAt = 0;
 
   private constructor(
     private readonly plan: PipelinePlan,
@@ -92,7 +67,7 @@ export class PipelineRunner {
   ) {
     this.name = plan.name;
     this.log = deps.logger.child({ pipeline: plan.name });
-    this.processorContext = { pipeline: plan.name, logger: this.log };
+    this.chunks = new ChunkRunner(plan, stages, sinks, deps, this.log, this.readiness);
   }
 
   /** Builds every component of the plan through its spec's factory. */
@@ -128,9 +103,19 @@ export class PipelineRunner {
     return this.source;
   }
 
-  /** Ready once its sinks started and the source owns at least one lane. */
+  /** Ready once its sinks started and the source owns at least one lane, while nothing stands in the way. */
   get ready(): boolean {
-    return this.started && this.activeLanes.size > 0 && !this.fatalError;
+    return this.notReadyReasons().length === 0;
+  }
+
+  /** Why the pipeline is not ready (empty when it is): starting, failed, no lanes, a failing dependency… */
+  notReadyReasons(): string[] {
+    if (this.fatalError) return [`failed: ${this.fatalError.message}`];
+    if (!this.started) return ['starting'];
+    this.refreshSinkBlocks();
+    const reasons = this.readiness.reasons();
+    if (this.activeLanes.size === 0) reasons.unshift('no lanes assigned to this worker (yet)');
+    return reasons;
   }
 
   /** Called once if the pipeline cannot go on (a bug, or a failure no retry can mend). */
@@ -143,6 +128,8 @@ export class PipelineRunner {
     for (const [, sink] of this.sinks) await sink.start?.();
     await this.source.start(this.handler);
     this.started = true;
+    this.readinessTimer = setInterval(() => this.logWhyNotReady(), notReadyLogIntervalMs);
+    this.readinessTimer.unref();
     this.log.info({}, 'Pipeline started.');
   }
 
@@ -154,12 +141,18 @@ export class PipelineRunner {
 
   private async shutdown(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.readinessTimer);
     const bound = this.plan.delivery.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       // Sources that revoke on stop flush commits in onRevoked; the flush after covers the others.
+      // A source that fails to stop cleanly (a group it cannot leave) has drained by then: say so,
+      // and go on closing, so a SIGTERM still ends in an orderly exit.
       this.source
         .stop()
+        .catch((error: unknown) =>
+          this.log.warn({ err: error }, 'The source did not stop cleanly; closing the rest anyway.'),
+        )
         .then(() => this.committer.flush())
         .then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), bound))),
@@ -193,7 +186,11 @@ export class PipelineRunner {
     onRevoked: async (lanes) => {
       // Work in a retry loop for these lanes is abandoned; a batch that is simply running
       // finishes and commits before the lanes go.
-      for (const lane of lanes) this.activeLanes.delete(lane);
+      for (const lane of lanes) {
+        this.activeLanes.delete(lane);
+        this.readiness.releaseLane(lane);
+        this.deps.metrics.offsetGapRecords.remove({ pipeline: this.name, lane });
+      }
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'revoked' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       await Promise.all(lanes.map((lane) => this.checkpointer.drained(lane)));
@@ -206,7 +203,15 @@ export class PipelineRunner {
       }
       return this.runBatch(lane, records, next, control);
     },
+    onLaneRefused: (lane, refusal) => this.refuseLane(lane, refusal),
   };
+
+  private refuseLane(lane: string, refusal: LaneRefusal): void {
+    this.readiness.refuseLane(lane, refusal.message);
+    if (refusal.gapRecords !== undefined)
+      this.deps.metrics.offsetGapRecords.set({ pipeline: this.name, lane }, refusal.gapRecords);
+    this.log.error({ lane, reason: refusal.reason, gapRecords: refusal.gapRecords }, refusal.message);
+  }
 
   /**
    * Runs records again through the processors and sinks (dead-letter replay), outside any lane:
@@ -214,7 +219,7 @@ export class PipelineRunner {
    */
   async replay(records: SourceRecord[]): Promise<void> {
     const control: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
-    await this.runChunk('replay', records, control, () => !this.abort.signal.aborted);
+    await this.chunks.run({ lane: 'replay', control, isActive: () => !this.abort.signal.aborted }, records);
   }
 
   private async runBatch(
@@ -225,24 +230,27 @@ export class PipelineRunner {
   ): Promise<void> {
     const ticket = this.checkpointer.begin(lane, next);
     const started = performance.now();
-    const isActive = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
+    const work: LaneWork = {
+      lane,
+      control,
+      isActive: () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive(),
+    };
     try {
+      await this.untilSinksReady(work);
       this.deps.metrics.recordsIn.inc({ pipeline: this.name }, records.length);
       const size = this.plan.delivery.maxBatchRecords;
       for (let from = 0; from < records.length; from += size) {
-        await this.runChunk(
-          lane,
-          from === 0 && records.length <= size ? records : records.slice(from, from + size),
-          control,
-          isActive,
-        );
+        const chunk = from === 0 && records.length <= size ? records : records.slice(from, from + size);
+        await this.chunks.run(work, chunk);
       }
       const position = this.checkpointer.complete(ticket);
       if (position !== undefined) this.committer.submit(lane, position);
       this.deps.metrics.batchDuration.observe({ pipeline: this.name }, (performance.now() - started) / 1000);
     } catch (error) {
       this.checkpointer.abandon(ticket);
-      if (error instanceof WorkAbandonedError) {
+      // Once stopping, whatever interrupted the batch (a client closed under it after the shutdown
+      // bound) is not the pipeline failing: nothing was committed, the batch is redelivered.
+      if (error instanceof WorkAbandonedError || this.abort.signal.aborted) {
         this.log.info(
           { lane, next },
           'Abandoned a batch of a lane that is no longer ours; it will be redelivered.',
@@ -253,196 +261,64 @@ export class PipelineRunner {
     }
   }
 
-  private retryHooks(stage: string, lane: string, control: LaneControl, isActive: () => boolean) {
-    return {
-      onRetry: (error: unknown, attempt: number, delayMs: number) => {
-        this.deps.metrics.retries.inc({ pipeline: this.name, stage });
-        this.log.warn(
-          { stage, lane, attempt, delayMs, error: error instanceof Error ? error.message : String(error) },
-          'Retrying after a transient failure.',
-        );
-      },
-      keepAlive: () => control.heartbeat(),
-      isActive,
-    };
+  /** Asks every sink whether it can take writes, and records the answers for readiness. */
+  private refreshSinkBlocks(): string[] {
+    const reasons: string[] = [];
+    for (const [name, sink] of this.sinks) {
+      if (!sink.notReady) continue;
+      const reason = sink.notReady();
+      this.readiness.block(`sink '${name}'`, reason);
+      if (reason !== undefined) reasons.push(`sink '${name}': ${reason}`);
+    }
+    return reasons;
   }
 
-  private async runChunk(
-    lane: string,
-    records: SourceRecord[],
-    control: LaneControl,
-    isActive: () => boolean,
-  ): Promise<void> {
-    const letters: DeadLetter[] = [];
-    let items: InFlight[] = [];
-    for (const record of records) {
-      if (record.decodeError)
-        letters.push(
-          toDeadLetter(this.name, this.plan.deadLetter.topic, 'decode', record, record.decodeError, 1),
-        );
-      else items.push({ origin: record, record });
-    }
-
-    for (const stage of this.stages) {
-      if (stage.processor.prepare && items.length) {
-        const batch = items.map((item) => item.record);
-        await retryTransient(
-          () => stage.processor.prepare!(batch, this.processorContext),
-          this.plan.delivery.retry,
-          this.retryHooks(stage.name, lane, control, isActive),
-        );
+  /**
+   * While a sink says it cannot take writes, holds the lane's batch: nothing is processed and
+   * nothing committed, so nothing is consumed for nothing. Says why at once, then every minute.
+   */
+  private async untilSinksReady(work: LaneWork): Promise<void> {
+    for (let reasons = this.refreshSinkBlocks(); reasons.length; reasons = this.refreshSinkBlocks()) {
+      if (Date.now() - this.notReadyLoggedAt >= notReadyLogIntervalMs) {
+        this.notReadyLoggedAt = Date.now();
+        this.log.warn({ lane: work.lane, reasons }, 'Not consuming: a sink cannot take writes yet.');
       }
-      const next: InFlight[] = [];
-      for (const item of items) {
-        try {
-          // Most stages are synchronous: only a promise, or a failure, costs an await.
-          let produced: PipelineRecord[] | Promise<PipelineRecord[]>;
-          try {
-            produced = stage.processor.process(item.record, this.processorContext);
-          } catch (error) {
-            produced = this.retryProcessor(stage, item.record, error, lane, control, isActive);
-          }
-          if (produced instanceof Promise) {
-            produced = await produced.catch((error: unknown) =>
-              this.retryProcessor(stage, item.record, error, lane, control, isActive),
-            );
-          }
-          if (produced.length === 1 && produced[0] === item.record) next.push(item);
-          else for (const record of produced) next.push({ origin: item.origin, record });
-        } catch (error) {
-          if (error instanceof WorkAbandonedError) throw error;
-          letters.push(
-            toDeadLetter(this.name, this.plan.deadLetter.topic, stage.name, item.origin, error, 1),
-          );
-        }
-      }
-      items = next;
-    }
-
-    const bySink = new Map<string, SinkRecord[]>(this.sinks.map(([name]) => [name, []]));
-    for (const { origin, record } of items) {
-      const target = record.routing?.sink;
-      if (target === undefined) {
-        for (const list of bySink.values()) list.push({ ...record, origin });
-      } else {
-        const list = bySink.get(target);
-        if (list) list.push({ ...record, origin });
-        else
-          letters.push(
-            toDeadLetter(
-              this.name,
-              this.plan.deadLetter.topic,
-              'route',
-              origin,
-              new Error(`no sink named '${target}' in this pipeline`),
-              1,
-            ),
-          );
-      }
-    }
-
-    await Promise.all(
-      this.sinks.map(async ([name, sink]) => {
-        const batch = bySink.get(name)!;
-        if (!batch.length) return;
-        const failures = await this.writeToSink(name, sink, batch, lane, control, isActive);
-        const failedIndexes = new Set<number>();
-        for (const failure of failures) {
-          failedIndexes.add(failure.index);
-          letters.push(
-            toDeadLetter(
-              this.name,
-              this.plan.deadLetter.topic,
-              `sink:${name}`,
-              batch[failure.index]!.origin,
-              failure.error,
-              1,
-            ),
-          );
-        }
-        this.deps.metrics.recordsOut.inc(
-          { pipeline: this.name, sink: name },
-          batch.length - failedIndexes.size,
-        );
-      }),
-    );
-
-    if (letters.length) {
-      await retryTransient(
-        () => this.deps.deadLetters.write(letters),
-        this.plan.delivery.retry,
-        this.retryHooks('dead-letter', lane, control, isActive),
-      );
-      for (const letter of letters)
-        this.deps.metrics.deadLetters.inc({ pipeline: this.name, stage: letter.stage });
-      this.log.warn(
-        {
-          lane,
-          count: letters.length,
-          first: {
-            stage: letters[0]!.stage,
-            message: letters[0]!.message,
-            offset: letters[0]!.record.position.offset,
-          },
-        },
-        'Sent records that failed permanently to the dead-letter topic.',
-      );
+      await sleep(notReadyPollMs);
+      await work.control.heartbeat().catch(() => undefined);
+      if (!work.isActive()) throw new WorkAbandonedError('stopped while waiting for a sink to be ready');
     }
   }
 
-  /** A transient failure of a stage is retried (forever, with backoff); any other is rethrown for the dead-letter path. */
-  private retryProcessor(
-    stage: Stage,
-    record: PipelineRecord,
-    error: unknown,
-    lane: string,
-    control: LaneControl,
-    isActive: () => boolean,
-  ): Promise<PipelineRecord[]> {
-    if (!isRetryable(error)) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    return retryTransient(
-      () => Promise.resolve(stage.processor.process(record, this.processorContext)),
-      this.plan.delivery.retry,
-      this.retryHooks(stage.name, lane, control, isActive),
-      error,
-    );
+  /** The minute's line about a pipeline that is not ready for a reason an operator should see. */
+  private logWhyNotReady(): void {
+    this.refreshSinkBlocks();
+    const reasons = this.readiness.reasons();
+    if (reasons.length && Date.now() - this.notReadyLoggedAt >= notReadyLogIntervalMs / 2) {
+      this.notReadyLoggedAt = Date.now();
+      this.log.warn({ reasons }, 'The pipeline is not ready.');
+    }
   }
 
-  /** Writes a batch; a batch-level permanent failure is narrowed down to the records that cause it. */
-  private async writeToSink(
-    name: string,
-    sink: Sink,
-    batch: SinkRecord[],
-    lane: string,
-    control: LaneControl,
-    isActive: () => boolean,
-  ): Promise<WriteFailure[]> {
-    const hooks = this.retryHooks(`sink:${name}`, lane, control, isActive);
-    const timed = async (records: SinkRecord[]) => {
-      const end = this.deps.metrics.sinkWriteDuration.startTimer({ pipeline: this.name, sink: name });
-      try {
-        return await sink.write(records);
-      } finally {
-        end();
-      }
+  /** Commits a lane's position, retrying transient failures while the lane is ours. */
+  private async commit(lane: string, position: string): Promise<void> {
+    const noControl: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
+    const work: LaneWork = {
+      lane,
+      control: noControl,
+      isActive: () => this.activeLanes.has(lane) && !this.abort.signal.aborted,
     };
     try {
-      return (await retryTransient(() => timed(batch), this.plan.delivery.retry, hooks)).failed;
-    } catch (error) {
-      if (error instanceof WorkAbandonedError || batch.length === 1) {
-        if (error instanceof WorkAbandonedError) throw error;
-        return [{ index: 0, error: error instanceof Error ? error : new Error(String(error)) }];
-      }
-      this.log.warn(
-        { sink: name, lane, error: (error as Error).message },
-        'A batch write failed permanently; writing its records one by one to find the bad ones.',
+      await retryTransient(
+        () => this.source.commit(lane, position),
+        this.plan.delivery.retry,
+        this.chunks.hooks('commits to the source', 'commit', work, this.source.probe?.bind(this.source)),
       );
-      const failures: WriteFailure[] = [];
-      for (let index = 0; index < batch.length; index++) {
-        const [failure] = await this.writeToSink(name, sink, [batch[index]!], lane, control, isActive);
-        if (failure) failures.push({ index, error: failure.error });
-      }
-      return failures;
+    } catch (error) {
+      // Never fatal: a lost commit only means the next commit, or the next owner of the lane, covers it.
+      this.log.warn(
+        { lane, position, error: error instanceof Error ? error.message : String(error) },
+        'A commit did not go through; the next commit (or the next owner of the lane) covers it.',
+      );
     }
   }
 }

@@ -53,4 +53,33 @@ describe('retryTransient', () => {
       ),
     ).rejects.toBeInstanceOf(WorkAbandonedError);
   });
+
+  it('ends the wait early when the probe says the dependency answers again', async () => {
+    const slow = { initialDelayMs: 60_000, maxDelayMs: 60_000, multiplier: 2, jitter: 0 };
+    let calls = 0;
+    let probes = 0;
+    const started = Date.now();
+    const result = await retryTransient(
+      () => (++calls === 1 ? Promise.reject(new RetryableError('down')) : Promise.resolve('up')),
+      slow,
+      {
+        ...hooks(),
+        probe: () => (++probes < 3 ? Promise.reject(new Error('still down')) : Promise.resolve()),
+      },
+    );
+    expect(result).toBe('up');
+    expect(probes).toBe(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports each success, so a dependency that answers again stops being reported as failing', async () => {
+    const events: string[] = [];
+    let calls = 0;
+    await retryTransient(
+      () => (++calls < 3 ? Promise.reject(new RetryableError('busy')) : Promise.resolve()),
+      fast,
+      { ...hooks(), onRetry: () => events.push('retry'), onSuccess: () => events.push('success') },
+    );
+    expect(events).toEqual(['retry', 'retry', 'success']);
+  });
 });

@@ -19,13 +19,59 @@ export class WorkAbandonedError extends Error {
   override readonly name = 'WorkAbandonedError';
 }
 
+/** How often a waiting loop asks the failing dependency whether it answers again. */
+const probeIntervalMs = 250;
+/** How often a waiting loop keeps the source's session alive and checks it still owns the work. */
+const keepAliveIntervalMs = 1000;
+
 export interface RetryHooks {
   /** Called before each wait; `error` is the transient failure. */
   onRetry(error: unknown, attempt: number, delayMs: number): void;
+  /** Called whenever the work succeeds, after failures or not (readiness clears the dependency's failure). */
+  onSuccess?(): void;
   /** Called about every second while waiting (Kafka heartbeats). */
   keepAlive(): Promise<void>;
   /** False when the work should be abandoned (lane revoked, worker stopping). */
   isActive(): boolean;
+  /**
+   * Asks the failing dependency whether it answers again (a cheap round trip); when it resolves,
+   * the wait ends early and the work is tried at once. Called every 250 ms while waiting.
+   */
+  probe?(): Promise<void>;
+}
+
+/**
+ * Waits `delayMs`, keeping the session alive; ends early when the probe answers. Throws
+ * WorkAbandonedError as soon as the work stops being active.
+ */
+async function waitForRetry(delayMs: number, hooks: RetryHooks, cause: unknown): Promise<void> {
+  const abandoned = () => new WorkAbandonedError('stopped while retrying a transient failure', { cause });
+  const until = Date.now() + delayMs;
+  const tickMs = hooks.probe ? probeIntervalMs : keepAliveIntervalMs;
+  let keptAliveAt = Date.now();
+  while (Date.now() < until) {
+    await sleep(Math.min(tickMs, until - Date.now()));
+    if (Date.now() - keptAliveAt >= keepAliveIntervalMs || !hooks.probe) {
+      keptAliveAt = Date.now();
+      await hooks.keepAlive().catch(() => undefined);
+    }
+    if (!hooks.isActive()) throw abandoned();
+    if (hooks.probe && Date.now() < until && (await answers(() => hooks.probe!(), until - Date.now())))
+      return;
+  }
+}
+
+/** Whether the probe resolves within `withinMs` (a probe that hangs counts as no answer). */
+async function answers(probe: () => Promise<void>, withinMs: number): Promise<boolean> {
+  const timeout = new AbortController();
+  const answered = probe().then(
+    () => true,
+    () => false,
+  );
+  const gaveUp = sleep(withinMs, false, { signal: timeout.signal }).catch(() => false);
+  const result = await Promise.race([answered, gaveUp]);
+  timeout.abort();
+  return result;
 }
 
 /**
@@ -45,18 +91,14 @@ export async function retryTransient<T>(
       throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
     const delay = backoffDelay(policy, ++attempt);
     hooks.onRetry(error, attempt, delay);
-    const until = Date.now() + delay;
-    while (Date.now() < until) {
-      await sleep(Math.min(1000, until - Date.now()));
-      await hooks.keepAlive().catch(() => undefined);
-      if (!hooks.isActive())
-        throw new WorkAbandonedError('stopped while retrying a transient failure', { cause: error });
-    }
+    await waitForRetry(delay, hooks, error);
   };
   if (firstFailure !== undefined) await waitOrGiveUp(firstFailure);
   for (;;) {
     try {
-      return await work();
+      const result = await work();
+      hooks.onSuccess?.();
+      return result;
     } catch (error) {
       await waitOrGiveUp(error);
     }

@@ -7,6 +7,8 @@ export interface HealthSource {
   healthy(): boolean;
   /** Ready: partitions assigned and sinks connected, for every pipeline. */
   ready(): boolean;
+  /** Why it is not ready (a failing sink, a refused lane…), sent in the body of a 503 from /readyz. */
+  notReadyReasons?(): string[];
 }
 
 export async function startTelemetryServer(
@@ -26,7 +28,10 @@ export async function startTelemetryServer(
     }
     if (path === '/healthz' || path === '/readyz') {
       const ok = path === '/healthz' ? health.healthy() : health.ready();
-      response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
+      const reasons = !ok && path === '/readyz' ? (health.notReadyReasons?.() ?? []) : [];
+      response
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify(reasons.length ? { ok, reasons } : { ok }));
       return;
     }
     response.writeHead(404).end();

@@ -53,6 +53,12 @@ export class PipelineMetrics {
     labelNames: ['pipeline', 'lane'],
     registers: [this.registry],
   });
+  readonly offsetGapRecords = new Gauge({
+    name: 'tributary_offset_gap_records',
+    help: 'Records deleted from a lane before they were processed (its committed position is below the log start); the lane is refused until an operator acts.',
+    labelNames: ['pipeline', 'lane'],
+    registers: [this.registry],
+  });
   readonly assignedLanes = new Gauge({
     name: 'tributary_assigned_lanes',
     help: 'Lanes (partitions) this worker currently owns.',

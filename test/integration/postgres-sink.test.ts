@@ -29,7 +29,9 @@ const rec = (key: string, value: unknown, version: number, op?: 'delete'): SinkR
 });
 
 async function sink(config: Record<string, unknown>): Promise<Sink> {
-  const parsed = postgresSink.config.parse({ url: readEndpoints().DATABASE_URL, ...config });
+  // These records carry their version in routing.version, unless a test names a versionField.
+  const versions = config.versionField === undefined ? { versionFrom: 'routing' } : {};
+  const parsed = postgresSink.config.parse({ url: readEndpoints().DATABASE_URL, ...versions, ...config });
   const created = await postgresSink.create(parsed, {
     pipeline: 'test',
     logger: silentLogger,

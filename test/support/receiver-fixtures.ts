@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { demoUsers, type DemoUser } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import { receiverModule, startServer, type RouteModuleFactory } from '../../server/index.js';
+import {
+  receiverModule,
+  startServer,
+  type RouteModuleFactory,
+  type ServerOptions,
+} from '../../server/index.js';
 import type { BlobStore } from '../../connectors/blob/blob-store.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
@@ -32,6 +37,8 @@ export async function startTestReceiver(
     users?: number;
     /** Other route modules served beside the receiver. */
     modules?: RouteModuleFactory[];
+    /** Who may call domain-user routes; the server's default otherwise. */
+    authenticator?: ServerOptions['authenticator'];
   } = {},
 ): Promise<TestReceiver> {
   const domain = names.id.replace(/_/g, '-');
@@ -50,6 +57,7 @@ export async function startTestReceiver(
       receiverModule({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, outboxTable, outboxChannel }),
       ...(options.modules ?? []),
     ],
+    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   });
   const service = {
     url: server.url,

@@ -19,8 +19,9 @@ export interface Worker {
   kill(signal: NodeJS.Signals): number;
 }
 
-export function startWorker(pipelineFile: string, env: NodeJS.ProcessEnv = {}): Worker {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'run', pipelineFile, '--port', '0'], {
+/** `args` go after the defaults, so `['--port', '9500']` serves metrics and /readyz on that port. */
+export function startWorker(pipelineFile: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Worker {
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'run', pipelineFile, '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
