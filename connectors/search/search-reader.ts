@@ -3,6 +3,7 @@
  * aliases of a prefix, tombstones filtered by the queries (commcare/search builds them), related
  * case lookups paged so that a lookup of hundreds of thousands of cases stays bounded in memory.
  */
+import { RetryableError } from '../../runtime/contract/index.js';
 import {
   caseSearchMaxResults,
   domainScope,
@@ -17,7 +18,12 @@ import {
   type RelatedCaseLookups,
   type SearchIndexName,
 } from '../../commcare/search/index.js';
-import { SearchEngineError, type SearchEngine, type SearchHit } from './search-engine.js';
+import {
+  SearchEngineError,
+  type SearchEngine,
+  type SearchHit,
+  type SearchResponse,
+} from './search-engine.js';
 
 /** CommCare's MAX_RELATED_CASES. */
 export const maxRelatedCases = 500_000;
@@ -43,21 +49,34 @@ export class SearchReader implements RelatedCaseLookups {
     return `${this.prefix}${index}`;
   }
 
+  /** A search of a logical index; a missing index (no search pipeline has created it yet) is temporary. */
+  private async query(index: SearchIndexName, body: Record<string, unknown>): Promise<SearchResponse> {
+    try {
+      return await this.engine.search(this.alias(index), body, this.timeoutMs);
+    } catch (error) {
+      if (error instanceof SearchEngineError && error.status === 404) {
+        throw new RetryableError(
+          `the search index ${this.alias(index)} does not exist yet: is the search pipeline running?`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
   async ids(query: Dsl, limit: number): Promise<string[]> {
     const ids: string[] = [];
     let after: unknown[] | undefined;
     for (;;) {
-      const page = await this.engine.search(
-        this.alias('case_search'),
-        {
-          size: PAGE,
-          _source: false,
-          query,
-          sort: [{ doc_id: 'asc' }],
-          ...(after ? { search_after: after } : {}),
-        },
-        this.timeoutMs,
-      );
+      const page = await this.query('case_search', {
+        size: PAGE,
+        _source: false,
+        query,
+        sort: [{ doc_id: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
       for (const hit of page.hits) ids.push(hit.id);
       if (ids.length > limit) {
         throw new TooManyRelatedCasesError(
@@ -80,22 +99,18 @@ export class SearchReader implements RelatedCaseLookups {
         sources: [{ id: { terms: { field: 'indices.referenced_id' } } }],
         ...(after ? { after } : {}),
       };
-      const response = await this.engine.search(
-        this.alias('case_search'),
-        {
-          size: 0,
-          query,
-          aggs: {
-            indices: {
-              nested: { path: 'indices' },
-              aggs: {
-                named: { filter: term('indices.identifier', identifier), aggs: { parents: { composite } } },
-              },
+      const response = await this.query('case_search', {
+        size: 0,
+        query,
+        aggs: {
+          indices: {
+            nested: { path: 'indices' },
+            aggs: {
+              named: { filter: term('indices.identifier', identifier), aggs: { parents: { composite } } },
             },
           },
         },
-        this.timeoutMs,
-      );
+      });
       const parents = (
         response.aggregations?.indices as {
           named: {
@@ -138,27 +153,24 @@ export class SearchReader implements RelatedCaseLookups {
     size = caseSearchMaxResults,
   ): Promise<{ total: number; hits: SearchHit[] }> {
     const resolved = await resolvePlan(search.plan, this, { scope: search.scope, maxRelatedCases, query });
-    const response = await this.engine.search(
-      this.alias('case_search'),
-      { size, query: resolved, sort: ['_score', { doc_id: 'asc' }], track_total_hits: true },
-      this.timeoutMs,
-    );
+    const response = await this.query('case_search', {
+      size,
+      query: resolved,
+      sort: ['_score', { doc_id: 'asc' }],
+      track_total_hits: true,
+    });
     return { total: response.total, hits: response.hits };
   }
 
   /** One page of a list. */
   async list(list: ListQuery): Promise<ListPage> {
-    const response = await this.engine.search(
-      this.alias(list.index),
-      {
-        size: list.size,
-        query: list.query,
-        sort: list.sort,
-        track_total_hits: true,
-        ...(list.searchAfter ? { search_after: list.searchAfter } : {}),
-      },
-      this.timeoutMs,
-    );
+    const response = await this.query(list.index, {
+      size: list.size,
+      query: list.query,
+      sort: list.sort,
+      track_total_hits: true,
+      ...(list.searchAfter ? { search_after: list.searchAfter } : {}),
+    });
     const last = response.hits[response.hits.length - 1];
     return {
       objects: response.hits.map((hit) => hit.source),

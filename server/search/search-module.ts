@@ -25,7 +25,7 @@ export function searchModule(options: SearchModuleOptions = {}): RouteModuleFact
   return async ({ endpoints, db }) => {
     const configs = await readCaseSearchConfigs(options.caseSearchConfigs ?? 'pipelines/search/case-search');
     const connection = new SearchConnection(
-      endpoints.SEARCH_URL,
+      options.url ?? endpoints.SEARCH_URL,
       options.engine ?? 'auto',
       options.indexPrefix ?? '',
     );
