@@ -22,9 +22,14 @@ export type OptionValues = Record<string, string | boolean | string[] | undefine
 export interface CommandInput {
   /** The arguments after the command's name, as typed. */
   args: string[];
+  /** The declared options, parsed (defaults applied); read them with the accessors below. */
   values: OptionValues;
   positionals: string[];
   registry: Registry;
+  /** Where the command's output goes: stdout, or a test's collector. */
+  out: (line: string) => void;
+  /** Where its problems go: stderr, or a test's collector. */
+  err: (line: string) => void;
 }
 
 export interface CommandSpec {
@@ -145,6 +150,56 @@ export function parseCommandArgs(
       `expected at most ${max} argument${max === 1 ? '' : 's'}, got ${count}: ${parsed.positionals.slice(max).join(' ')}`,
     );
   return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/** A string option's value, or undefined when it was not given and has no default. */
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  if (Array.isArray(value)) return value.at(-1);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A string option that must be given: a UsageError naming it otherwise. */
+export function requiredOption(values: OptionValues, name: string): string {
+  const value = stringOption(values, name);
+  if (value === undefined) throw new UsageError(`missing --${name}`);
+  return value;
+}
+
+/** A repeatable string option's values (an empty list when not given). */
+export function listOption(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+}
+
+export function flagOption(values: OptionValues, name: string): boolean {
+  return values[name] === true;
+}
+
+/**
+ * A numeric option (an integer unless `integer: false`), at least `min`; undefined when not given.
+ * Anything else is a UsageError that names the option and what it expects.
+ */
+export function numberOption(
+  values: OptionValues,
+  name: string,
+  bounds: { min?: number; integer?: boolean; above?: number } = {},
+): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const { min, above, integer = true } = bounds;
+  const value = text.trim() === '' ? NaN : Number(text);
+  const ok =
+    Number.isFinite(value) &&
+    (!integer || Number.isInteger(value)) &&
+    (min === undefined || value >= min) &&
+    (above === undefined || value > above);
+  if (!ok) {
+    const kind = integer ? 'an integer' : 'a number';
+    const bound = min !== undefined ? ` ≥ ${min}` : above !== undefined ? ` > ${above}` : '';
+    throw new UsageError(`--${name} expects ${kind}${bound}, got '${text}'`);
+  }
+  return value;
 }
 
 /** True when the arguments ask for help anywhere before a `--`. */

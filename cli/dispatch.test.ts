@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineCommand, type CommandSpec } from './command.js';
 import { commands } from './commands/index.js';
 import { dispatch } from './dispatch.js';
 import { registry } from './registry.js';
+import { tributary } from './tributary.js';
 
 /** Every real command, with a run that fails the test if it is ever called. */
 const guarded = commands.map((c) => ({
@@ -63,7 +65,7 @@ describe('the command layer', () => {
     capture();
     expect(await dispatch(['dlq'], guarded, registry, version)).toBe(2);
     expect(await dispatch(['dlq', '--help'], guarded, registry, version)).toBe(0);
-    expect(printed.join('\n')).toContain('tributary dlq <list|replay>');
+    expect(printed.join('\n')).toContain('tributary dlq <list|replay|discard>');
   });
 
   it('exits 2 on an unknown command and 0 on no command at all', async () => {
@@ -93,5 +95,51 @@ describe('the command layer', () => {
   it('names every command once', () => {
     const names = commands.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('refuses a bad option value with exit 2, naming the option and what it expects, before doing anything', async () => {
+    const workers = await tributary(['run', 'nowhere.yaml', '--workers', 'two']);
+    expect(workers.code).toBe(2);
+    expect(workers.err).toMatch(
+      /^tributary run: --workers expects an integer ≥ 1, got 'two'\n\nUsage: tributary run /,
+    );
+    const ids = await tributary(['dlq', 'discard', 'nowhere.yaml', '--ids', '1,x', '--reason', 'r']);
+    expect(ids.err).toMatch(/--ids expects dead-letter ids separated by commas \(1,2,3\), got '1,x'/);
+    const to = await tributary(['rewind', 'nowhere.yaml', '--to', 'yesterday']);
+    expect(to.err).toMatch(/--to expects earliest, latest or an ISO time, got 'yesterday'/);
+    expect((await tributary(['submit', '--generate', '0'])).err).toMatch(
+      /--generate expects an integer ≥ 1, got '0'/,
+    );
+  });
+
+  it('names a pipeline file it cannot read as file:line:col with exit 2, without the usage', async () => {
+    const { code, err } = await tributary(['status', 'nowhere.yaml']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^nowhere\.yaml:1:1 \(file\): cannot read the file: ENOENT/);
+    expect(err).not.toContain('Usage:');
+  });
+
+  it('prints an unexpected error as one line, exit 1, with its stack only at LOG_LEVEL=debug', async () => {
+    const broken = commands.map((c) =>
+      c.name === 'docs'
+        ? {
+            ...c,
+            run: () => {
+              throw new TypeError('boom');
+            },
+          }
+        : c,
+    );
+    const { code, err } = await tributary(['docs'], { commands: broken });
+    expect({ code, err }).toEqual({
+      code: 1,
+      err: 'tributary docs: unexpected error: boom (LOG_LEVEL=debug shows where it came from).',
+    });
+  });
+
+  it('is the only parser: no command module parses its arguments again', () => {
+    const modules = readdirSync('cli/commands').filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const parsing = modules.filter((f) => /\bparseArgs\b/.test(readFileSync(`cli/commands/${f}`, 'utf8')));
+    expect(parsing).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-/** From the words typed to the command that runs them: help, usage errors and exit codes. */
+/** From the words typed to the command that runs them: help, usage errors, failures and exit codes. */
 import type { Registry } from '../runtime/registry/index.js';
 import {
   commandHelp,
@@ -9,53 +9,75 @@ import {
   wantsHelp,
   type CommandSpec,
 } from './command.js';
+import { describeFailure } from './describe-failure.js';
 
-/** Runs the command `argv` names and resolves to its exit code; `--help` anywhere runs nothing. */
+export interface DispatchOutput {
+  /** Normal output (stdout by default). */
+  out: (line: string) => void;
+  /** Problems (stderr by default). */
+  err: (line: string) => void;
+}
+
+const console_: DispatchOutput = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
+/**
+ * Runs the command `argv` names and resolves to its exit code; `--help` anywhere runs nothing.
+ * Never rejects: whatever a command throws is printed as one line by `describeFailure`.
+ */
 export async function dispatch(
   argv: string[],
   commands: readonly CommandSpec[],
   registry: Registry,
   version: () => string,
+  output: DispatchOutput = console_,
 ): Promise<number> {
+  const { out, err } = output;
   const [first] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
-    console.log(overallHelp(commands));
+    out(overallHelp(commands));
     return 0;
   }
   if (first === '--version' || first === 'version') {
-    console.log(version());
+    out(version());
     return 0;
   }
   const found = resolveCommand(commands, argv);
   if (found.kind === 'unknown') {
-    console.error(`tributary: unknown command '${found.word}'\n\n${overallHelp(commands)}`);
+    err(`tributary: unknown command '${found.word}'\n\n${overallHelp(commands)}`);
     return 2;
   }
   if (found.kind === 'group') {
     const list = overallHelp(found.members).split('\n').slice(2).join('\n');
     const help = `Usage: tributary ${found.prefix} <${found.members.map((m) => m.name.slice(found.prefix.length + 1)).join('|')}> …\n\n${list}`;
     if (wantsHelp(found.args)) {
-      console.log(help);
+      out(help);
       return 0;
     }
-    console.error(
+    err(
       `tributary ${found.prefix}: ${found.args[0] === undefined ? 'which one?' : `unknown subcommand '${found.args[0]}'`}\n\n${help}`,
     );
     return 2;
   }
   const { command, args } = found;
   if (wantsHelp(args)) {
-    console.log(commandHelp(command));
+    out(commandHelp(command));
     return 0;
   }
+  let positionals: string[] = [];
   try {
-    const { values, positionals } = parseCommandArgs(command, args);
-    return await command.run({ args, values, positionals, registry });
+    const parsed = parseCommandArgs(command, args);
+    positionals = parsed.positionals;
+    return await command.run({ args, values: parsed.values, positionals, registry, out, err });
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`tributary ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
+      err(`tributary ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
       return 2;
     }
-    throw error;
+    const failure = describeFailure(error, { command: command.name, positionals });
+    err(failure.located ? failure.message : `tributary ${command.name}: ${failure.message}`);
+    return failure.code;
   }
 }

@@ -1,37 +1,23 @@
 #!/usr/bin/env node
-/** The tributary command: the one place that assembles runtime, connectors, processors and server. */
+/**
+ * The tributary bin. It checks the Node version before importing anything of the project: on an
+ * older Node the first import would fail deep inside (`Promise.withResolvers is not a function`)
+ * instead of saying what is wrong. Keep this file to Node builtins and syntax any Node parses.
+ */
 import { readFileSync } from 'node:fs';
-import { EndpointConfigError } from '../connectors/endpoints.js';
-import { guardKafkajsTimers } from '../connectors/kafka/kafkajs-timers.js';
-import { commands } from './commands/index.js';
-import { dispatch } from './dispatch.js';
-import { registry } from './registry.js';
 
-// kafkajs 2.2.4 arms a timer with a negative delay on every connection (Node ≥ 23 warns about
-// it); `check` and the kafkajs client use it, so the fix goes in before any command runs.
-guardKafkajsTimers();
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  engines: { node: string };
+};
+const required = Number(/\d+/.exec(pkg.engines.node)?.[0]);
+const running = Number(process.versions.node.split('.')[0]);
+if (running < required) {
+  console.error(
+    `tributary: needs Node.js ${pkg.engines.node}; this is Node ${process.versions.node} (${process.execPath}).\n` +
+      '  Run it as `npm run tributary -- <command>`: npm uses the Node the project installs in\n' +
+      `  node_modules/.bin (npm ci). Or install Node ${required} and run \`node dist/cli/main.js\` with it.`,
+  );
+  process.exit(1);
+} else {
+  void import('./run-cli.js');
 }
-
-dispatch(process.argv.slice(2), commands, registry, version).then(
-  (code) => {
-    process.exitCode = code;
-    // Client libraries may keep timers alive after a long-running command closed them.
-    if (process.argv[2] === 'run' || process.argv[2] === 'serve')
-      setTimeout(() => process.exit(code), 200).unref();
-  },
-  (error: unknown) => {
-    if (error instanceof EndpointConfigError) {
-      console.error(`tributary: ${error.message}`);
-      process.exitCode = 2;
-      return;
-    }
-    console.error(error);
-    process.exitCode = 1;
-  },
-);

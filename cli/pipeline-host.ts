@@ -70,7 +70,46 @@ export class PipelineHost {
       });
       this.runners.push(runner);
     }
-    for (const runner of this.runners) await runner.start();
+    for (const [i, runner] of this.runners.entries()) {
+      this.announceJoin(plans[i]!, endpoints.KAFKA_BROKERS);
+      await runner.start();
+      this.watchAssignment(plans[i]!, runner);
+    }
+  }
+
+  /** Says which group a pipeline joins, so a start that waits on the broker explains itself. */
+  private announceJoin(plan: PipelinePlan, brokers: readonly string[]): void {
+    const topics = plan.source.spec.topics?.(plan.source.config as never, plan.name).map((t) => t.topic);
+    if (!topics) return;
+    const group = plan.source.spec.group?.(plan.source.config as never, plan.name) ?? plan.name;
+    this.logger.info(
+      { pipeline: plan.name, group, topics, brokers: brokers.join(',') },
+      `Joining consumer group ${group} for ${topics.join(', ')}.`,
+    );
+  }
+
+  /**
+   * While a started pipeline owns no partition (a rebalance in progress, or other members hold
+   * them all), says so after a few seconds and then every half minute, instead of staying silent.
+   */
+  private watchAssignment(
+    plan: PipelinePlan,
+    runner: PipelineRunner,
+    firstMs = 5000,
+    everyMs = 30_000,
+  ): void {
+    if (!plan.source.spec.topics) return;
+    const started = Date.now();
+    const check = () => {
+      if (this.abort.signal.aborted || this.fatal) return;
+      if (runner.ready) return;
+      this.logger.info(
+        { pipeline: plan.name, waitedSeconds: Math.round((Date.now() - started) / 1000) },
+        'Waiting for partitions: none assigned yet (a rebalance is in progress, or the other members of the group hold every partition).',
+      );
+      setTimeout(check, everyMs).unref();
+    };
+    setTimeout(check, firstMs).unref();
   }
 
   onFatal(listener: (error: Error) => void): void {

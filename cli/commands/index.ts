@@ -6,7 +6,8 @@ import { formatProbeTable } from '../format.js';
 import { probeEndpoints } from '../probe-endpoints.js';
 import { demo } from './demo.js';
 import { docsCommand } from './docs.js';
-import { dlqCommand, rewindCommand, statusCommand, topicsCommand } from './ops.js';
+import { dlqDiscardCommand, dlqListCommand, dlqReplayCommand } from './dlq.js';
+import { rewindCommand, statusCommand, topicsEnsureCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
 import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
@@ -16,7 +17,7 @@ import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { ucrCheckCommand } from './ucr-check.js';
 import { validateCommand } from './validate.js';
-import { xformCommand } from './xform.js';
+import { xformParseCommand } from './xform.js';
 import {
   exportListCommand,
   exportRunCommand,
@@ -59,8 +60,11 @@ export const commands: readonly CommandSpec[] = [
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
     },
     positionals: { min: 1 },
-    examples: ['tributary run pipelines/examples/kafka-to-postgres.yaml --workers 2'],
-    run: ({ args, registry }) => runCommand(args, registry),
+    description:
+      'Ctrl-C or SIGTERM drains: in-flight batches finish and commit, workers leave the group, exit 0. ' +
+      'A second signal during the drain is ignored (logged); a third exits at once.',
+    examples: ['tributary run pipelines/examples/cases-to-postgres.yaml --workers 2'],
+    run: (input) => runCommand(input),
   }),
   defineCommand({
     name: 'validate',
@@ -69,7 +73,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '<files or folders…>',
     positionals: { min: 1 },
     examples: ['tributary validate pipelines/'],
-    run: ({ positionals, registry }) => validateCommand(positionals, registry),
+    run: (input) => validateCommand(input),
   }),
   defineCommand({
     name: 'docs',
@@ -78,7 +82,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '[--schema]',
     options: { schema: flag('Print the JSON Schema of pipeline files instead.') },
     positionals: { max: 0 },
-    run: ({ args, registry }) => docsCommand(args, registry),
+    run: (input) => docsCommand(input),
   }),
   defineCommand({
     name: 'topics ensure',
@@ -86,7 +90,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Create the topics pipelines declare (and their dead-letter topics); check existing ones.',
     usage: '<pipeline files…>',
     positionals: { min: 1 },
-    run: ({ positionals, registry }) => topicsCommand(['ensure', ...positionals], registry),
+    run: (input) => topicsEnsureCommand(input),
   }),
   defineCommand({
     name: 'status',
@@ -95,11 +99,11 @@ export const commands: readonly CommandSpec[] = [
     usage: '<pipeline files…> [--json]',
     options: { json: flag('Print the status as JSON.') },
     positionals: { min: 1 },
-    run: async ({ args, values, registry }) => {
-      const code = await statusCommand(args, registry);
+    run: async (input) => {
+      const code = await statusCommand(input);
       // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
-      if (!values.json && code === 0)
-        console.log(
+      if (!input.values.json && code === 0)
+        input.out(
           await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
         );
       return code;
@@ -111,7 +115,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Rebuild a UCR data source beside its live table, then swap the view.',
     usage: '<pipeline file> <domain>/<table_id>',
     positionals: { min: 2, max: 2 },
-    run: ({ positionals }) => rebuildCommand(positionals),
+    run: (input) => rebuildCommand(input),
   }),
   defineCommand({
     name: 'rewind',
@@ -125,7 +129,7 @@ export const commands: readonly CommandSpec[] = [
       ),
     },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => rewindCommand(args, registry),
+    run: (input) => rewindCommand(input),
   }),
   defineCommand({
     name: 'dlq list',
@@ -139,16 +143,32 @@ export const commands: readonly CommandSpec[] = [
       json: flag('Print them as JSON.'),
     },
     positionals: { max: 0 },
-    run: ({ args, registry }) => dlqCommand(['list', ...args], registry),
+    run: (input) => dlqListCommand(input),
   }),
   defineCommand({
     name: 'dlq replay',
     group: PIPELINES,
-    summary: "Run dead letters again through the pipeline's stages and sinks.",
+    summary: "Run pending dead letters again through the pipeline's stages and sinks.",
     usage: '<pipeline file> [--ids 1,2]',
+    description: 'Names each one that failed again and its new dead-letter id (exit 1 then).',
     options: { ids: string('Only these dead letters (comma-separated ids).', 'IDS') },
     positionals: { min: 1, max: 1 },
-    run: ({ args, registry }) => dlqCommand(['replay', ...args], registry),
+    run: (input) => dlqReplayCommand(input),
+  }),
+  defineCommand({
+    name: 'dlq discard',
+    group: PIPELINES,
+    summary: 'Set aside dead letters that can never succeed: recorded (who, when, why), never deleted.',
+    usage: '<pipeline file> --ids 1,2 --reason TEXT',
+    options: {
+      ids: string('The dead letters to discard (comma-separated ids).', 'IDS'),
+      reason: string('Why they are discarded (kept with them).', 'TEXT'),
+    },
+    positionals: { min: 1, max: 1 },
+    examples: [
+      "tributary dlq discard pipelines/my-first.yaml --ids 7,9 --reason 'not JSON, from a test producer'",
+    ],
+    run: (input) => dlqDiscardCommand(input),
   }),
   ...(['check', 'register', 'types'] as const).map((sub) =>
     defineCommand({
@@ -174,7 +194,7 @@ export const commands: readonly CommandSpec[] = [
         ...(sub === 'types' ? { check: flag('Only report whether the committed types are stale.') } : {}),
       },
       positionals: { max: 0 },
-      run: ({ args }) => schemasCommand([sub, ...args]),
+      run: (input) => schemasCommand(sub, input),
     }),
   ),
   defineCommand({
@@ -197,8 +217,12 @@ export const commands: readonly CommandSpec[] = [
         default: process.env.OUTBOX_CHANNEL ?? 'tributary_outbox',
       }),
     },
+    description:
+      'Routes: POST/HEAD /a/<domain>/receiver, POST /a/<domain>/forms/<id>/archive|unarchive, and ' +
+      'GET /a/<domain>/reports/<report id>/data[?format=csv&<filters>] for users of the domain. ' +
+      'Pipeline files given run in the same process.',
     examples: ['tributary serve pipelines/examples/submissions-to-kafka.yaml --blobs s3'],
-    run: ({ args, registry }) => serveCommand(args, registry),
+    run: (input) => serveCommand(input),
   }),
   defineCommand({
     name: 'submit',
@@ -218,7 +242,10 @@ export const commands: readonly CommandSpec[] = [
       users: string('Demo users to submit as (generated runs).', 'N', { default: '12' }),
       seed: string('Seed of the generator.', 'S', { default: '42' }),
     },
-    run: ({ args }) => submitCommand(args),
+    description:
+      'Posts as a device does (multipart, HTTP Basic). --generate first seeds the domain and its users ' +
+      'in CouchDB when missing. Exit 0 when every form is acknowledged, 1 when some are refused.',
+    run: (input) => submitCommand(input),
   }),
   defineCommand({
     name: 'seed-demo',
@@ -230,7 +257,7 @@ export const commands: readonly CommandSpec[] = [
       users: string('How many mobile users.', 'N', { default: '12' }),
     },
     positionals: { max: 0 },
-    run: ({ args }) => seedDemoCommand(args),
+    run: (input) => seedDemoCommand(input),
   }),
   defineCommand({
     name: 'worker',
@@ -314,7 +341,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'A form as JSON, its metadata and its case actions (no store touched).',
     usage: '<file.xml>',
     positionals: { min: 1, max: 1 },
-    run: ({ args }) => xformCommand(['parse', ...args]),
+    run: (input) => xformParseCommand(input),
   }),
   defineCommand({
     name: 'ucr expr',
@@ -330,7 +357,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr expr --expression pipelines/ucr/examples/expr.json --doc pipelines/ucr/examples/doc.json --typed',
     ],
-    run: ({ args }) => ucrCommand(['expr', ...args]),
+    run: (input) => ucrCommand('expr', input),
   }),
   defineCommand({
     name: 'ucr filter',
@@ -339,7 +366,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--filter F.json --doc D.json [--context C.json]',
     options: { filter: string('The filter (JSON).', 'F.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['filter', ...args]),
+    examples: [
+      'tributary ucr filter --filter pipelines/ucr/examples/filter.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('filter', input),
   }),
   defineCommand({
     name: 'ucr indicator',
@@ -348,7 +378,10 @@ export const commands: readonly CommandSpec[] = [
     usage: '--indicator I.json --doc D.json [--context C.json]',
     options: { indicator: string('The indicator (JSON).', 'I.json'), ...ucrFiles },
     positionals: { max: 0 },
-    run: ({ args }) => ucrCommand(['indicator', ...args]),
+    examples: [
+      'tributary ucr indicator --indicator pipelines/ucr/examples/indicator.json --doc pipelines/ucr/examples/doc.json',
+    ],
+    run: (input) => ucrCommand('indicator', input),
   }),
   defineCommand({
     name: 'ucr eval',
@@ -364,7 +397,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'tributary ucr eval --config pipelines/ucr/visit-medications.json --docs pipelines/ucr/examples/followup-forms.jsonl',
     ],
-    run: ({ args }) => ucrCommand(['eval', ...args]),
+    run: (input) => ucrCommand('eval', input),
   }),
   defineCommand({
     name: 'ucr check',
@@ -373,7 +406,7 @@ export const commands: readonly CommandSpec[] = [
     usage: '<folder>',
     positionals: { min: 1, max: 1 },
     examples: ['tributary ucr check pipelines/ucr'],
-    run: ({ positionals }) => ucrCheckCommand(positionals),
+    run: ({ positionals, out, err }) => ucrCheckCommand(positionals, out, err),
   }),
   defineCommand({
     name: 'search query',
@@ -419,9 +452,9 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Probe every configured endpoint (KAFKA_BROKERS, DATABASE_URL, …).',
     usage: '',
     positionals: { max: 0 },
-    run: async () => {
+    run: async ({ out }) => {
       const results = await probeEndpoints(readEndpoints());
-      console.log(formatProbeTable(results));
+      out(formatProbeTable(results));
       return results.every((r) => r.ok) ? 0 : 1;
     },
   }),

@@ -1,31 +1,21 @@
 /**
- * Operator commands on pipelines: `topics ensure`, `status`, `rewind`, `dlq list|replay`. Each
- * reads the pipeline files for names (groups, topics) and talks to the broker and the database.
+ * Operator commands on pipelines: `topics ensure`, `status`, `rewind` (the dead letters are in
+ * dlq.ts). Each reads the pipeline files for names (groups, topics) and talks to the broker and
+ * the database; their failures are described once, by the command layer.
  */
-import { parseArgs } from 'node:util';
 import type { Admin } from '../../connectors/kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../../connectors/kafka/kafka-resources.js';
 import { describeOffsetGap, findOffsetGaps, offsetGap } from '../../connectors/kafka/offset-gaps.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
-import {
-  countDeadLetters,
-  listDeadLetters,
-  markReplayed,
-  type StoredDeadLetter,
-} from '../../connectors/postgres/postgres-dead-letters.js';
+import { countDeadLetters } from '../../connectors/postgres/postgres-dead-letters.js';
 import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
 import type { SourceBacklog } from '../../runtime/contract/index.js';
 import type { PipelinePlan } from '../../runtime/config/index.js';
-import type { SourceRecord } from '../../runtime/contract/index.js';
-import { PipelineRunner } from '../../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
-import type { Registry } from '../../runtime/registry/index.js';
-import { createLogger } from '../../runtime/telemetry/logger.js';
-import { PipelineMetrics } from '../../runtime/telemetry/metrics.js';
+import { flagOption, requiredOption, UsageError, type CommandInput } from '../command.js';
 import { formatTable } from '../format.js';
-import { PipelineHost } from '../pipeline-host.js';
+import { loadPlans } from '../load-plans.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
-import { loadPlans } from './run.js';
 import { formatUcrStatus, ucrStatus, type UcrStatus } from './rebuild.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
@@ -44,18 +34,12 @@ const groupOf = (plan: PipelinePlan) =>
 const sourceTopics = (plan: PipelinePlan) =>
   (plan.source.spec.topics?.(plan.source.config as never, plan.name) ?? []).map((t) => t.topic);
 
-export async function topicsCommand(args: string[], registry: Registry): Promise<number> {
-  const [sub, ...files] = args;
-  if (sub !== 'ensure' || !files.length) {
-    console.error('usage: tributary topics ensure <pipeline files…>');
-    return 2;
-  }
-  const plans = await loadPlans(files, registry);
-  if (!plans) return 2;
+export async function topicsEnsureCommand({ positionals, registry, out }: CommandInput): Promise<number> {
+  const plans = await loadPlans(positionals, registry);
   const resources = new ResourcePool();
   try {
     const checks = await withAdmin(resources, (admin) => ensureTopics(admin, plans.flatMap(declaredTopics)));
-    console.log(
+    out(
       formatTable(
         ['TOPIC', 'STATUS', 'DETAIL'],
         checks.map((c) => [c.topic, c.status, c.detail ?? '']),
@@ -155,46 +139,36 @@ export async function pipelineStatus(
   };
 }
 
-export async function statusCommand(args: string[], registry: Registry): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false } },
-  });
-  if (!positionals.length) {
-    console.error('usage: tributary status <pipeline files…> [--json]');
-    return 2;
-  }
+export async function statusCommand({ values, positionals, registry, out }: CommandInput): Promise<number> {
   const plans = await loadPlans(positionals, registry);
-  if (!plans) return 2;
   const resources = new ResourcePool();
   try {
     const statuses = await withAdmin(resources, (admin) =>
       Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
     );
-    if (values.json) {
-      console.log(JSON.stringify(statuses, null, 2));
+    if (flagOption(values, 'json')) {
+      out(JSON.stringify(statuses, null, 2));
       return 0;
     }
     for (const s of statuses) {
       const dlq = s.deadLetters
         ? `${s.deadLetters.pending} pending of ${s.deadLetters.total}`
         : 'unknown (no database)';
-      console.log(
+      out(
         `${s.pipeline}  group ${s.group}  ${s.state}  ${s.members.length} member(s)  lag ${s.lag}  dead letters ${dlq}`,
       );
-      if (s.ucr) console.log(formatUcrStatus(s.ucr).replace(/^/gm, '  '));
+      if (s.ucr) out(formatUcrStatus(s.ucr).replace(/^/gm, '  '));
       if (s.backlog !== undefined) {
         const age = s.backlog?.oldestAgeSeconds;
-        console.log(
+        out(
           s.backlog === null
             ? '  backlog unknown (source store unreachable)'
             : `  backlog ${s.backlog.pending} undelivered${age !== null && age !== undefined ? `, oldest ${age}s old` : ''}`,
         );
       }
       for (const m of s.members)
-        console.log(`  member ${m.clientId} ${m.host}: ${m.partitions.join(', ') || '(none)'}`);
-      console.log(
+        out(`  member ${m.clientId} ${m.host}: ${m.partitions.join(', ') || '(none)'}`);
+      out(
         formatTable(
           ['  TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
           s.partitions.map((p) => [
@@ -208,7 +182,7 @@ export async function statusCommand(args: string[], registry: Registry): Promise
       );
       for (const p of s.partitions) {
         const gap = offsetGap(p.topic, p.partition, p.committed, p.logStart);
-        if (gap) console.log(`  GAP ${describeOffsetGap(gap)}`);
+        if (gap) out(`  GAP ${describeOffsetGap(gap)}`);
       }
     }
     return 0;
@@ -217,20 +191,18 @@ export async function statusCommand(args: string[], registry: Registry): Promise
   }
 }
 
-export async function rewindCommand(args: string[], registry: Registry): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { to: { type: 'string' }, 'accept-gap': { type: 'boolean', default: false } },
-  });
-  const to = values.to;
-  const time = to && !['earliest', 'latest'].includes(to) ? Date.parse(to) : undefined;
-  if (positionals.length !== 1 || !to || (time !== undefined && Number.isNaN(time))) {
-    console.error('usage: tributary rewind <pipeline file> --to earliest|latest|<ISO time> [--accept-gap]');
-    return 2;
-  }
+export async function rewindCommand({
+  values,
+  positionals,
+  registry,
+  out,
+  err,
+}: CommandInput): Promise<number> {
+  const to = requiredOption(values, 'to');
+  const time = !['earliest', 'latest'].includes(to) ? Date.parse(to) : undefined;
+  if (time !== undefined && Number.isNaN(time))
+    throw new UsageError(`--to expects earliest, latest or an ISO time, got '${to}'`);
   const plans = await loadPlans(positionals, registry);
-  if (!plans) return 2;
   const plan = plans[0]!;
   const resources = new ResourcePool();
   try {
@@ -238,16 +210,16 @@ export async function rewindCommand(args: string[], registry: Registry): Promise
       const group = groupOf(plan);
       const description = await admin.describeGroup(group);
       if (description.members.length) {
-        console.error(
+        err(
           `tributary: group ${group} has ${description.members.length} member(s); stop its workers before rewinding.`,
         );
         return 1;
       }
       // Moving a group past records deleted before it processed them is the operator's decision.
       const gaps = await findOffsetGaps(admin, group, sourceTopics(plan));
-      for (const gap of gaps) console.error(`tributary: ${describeOffsetGap(gap)}`);
-      if (gaps.length && !values['accept-gap']) {
-        console.error('tributary: rewinding moves past those deleted records; pass --accept-gap to do it.');
+      for (const gap of gaps) err(`tributary: ${describeOffsetGap(gap)}`);
+      if (gaps.length && !flagOption(values, 'accept-gap')) {
+        err('tributary: rewinding moves past those deleted records; pass --accept-gap to do it.');
         return 1;
       }
       for (const topic of sourceTopics(plan)) {
@@ -259,136 +231,12 @@ export async function rewindCommand(args: string[], registry: Registry): Promise
                 offset: to === 'earliest' ? p.low : p.high,
               }));
         await admin.setGroupOffsets(group, topic, offsets);
-        console.log(`${topic}: ${offsets.map((o) => `${o.partition}→${o.offset}`).join(' ')}`);
+        out(`${topic}: ${offsets.map((o) => `${o.partition}→${o.offset}`).join(' ')}`);
       }
-      console.log(`Rewound group ${group} to ${to}.`);
+      out(`Rewound group ${group} to ${to}.`);
       return 0;
     });
   } finally {
     await resources.close();
   }
-}
-
-export async function dlqCommand(args: string[], registry: Registry): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      pipeline: { type: 'string' },
-      since: { type: 'string' },
-      ids: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      limit: { type: 'string', default: '100' },
-    },
-  });
-  const since = values.since ? new Date(values.since) : undefined;
-  const ids = values.ids ? values.ids.split(',').map((id) => BigInt(id.trim())) : undefined;
-  if (
-    (sub !== 'list' && sub !== 'replay') ||
-    (since && Number.isNaN(since.getTime())) ||
-    (sub === 'replay' && positionals.length !== 1)
-  ) {
-    console.error(
-      'usage: tributary dlq list [--pipeline NAME] [--since ISO] [--json]\n       tributary dlq replay <pipeline file> [--ids 1,2,…]',
-    );
-    return 2;
-  }
-  const resources = new ResourcePool();
-  try {
-    const db = await postgresPool(resources, readEndpoints().DATABASE_URL);
-    if (sub === 'list') {
-      const letters = await listDeadLetters(db, {
-        ...(values.pipeline ? { pipeline: values.pipeline } : {}),
-        ...(since ? { since } : {}),
-        limit: Number(values.limit),
-      });
-      if (values.json)
-        console.log(
-          JSON.stringify(letters, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2),
-        );
-      else
-        console.log(
-          formatTable(
-            ['ID', 'PIPELINE', 'STAGE', 'SOURCE', 'FAILED AT', 'REPLAYED', 'ERROR'],
-            letters.map(letterRow),
-          ),
-        );
-      return 0;
-    }
-    const plans = await loadPlans(positionals, registry);
-    if (!plans) return 2;
-    return await replay(plans[0]!, db, ids, resources);
-  } finally {
-    await resources.close();
-  }
-}
-
-const letterRow = (l: StoredDeadLetter) => [
-  String(l.id),
-  l.pipeline,
-  l.stage,
-  `${l.source_lane}@${l.source_offset}`,
-  l.failed_at.toISOString(),
-  l.replayed_at ? 'yes' : '',
-  `${l.error_class}${l.reason ? ` (${l.reason})` : ''}: ${l.message}`.slice(0, 120),
-];
-
-async function replay(
-  plan: PipelinePlan,
-  db: Awaited<ReturnType<typeof postgresPool>>,
-  ids: bigint[] | undefined,
-  resources: ResourcePool,
-): Promise<number> {
-  const letters = await listDeadLetters(db, {
-    pipeline: plan.name,
-    pendingOnly: true,
-    ...(ids ? { ids } : {}),
-    limit: 100_000,
-  });
-  if (!letters.length) {
-    console.log('Nothing to replay.');
-    return 0;
-  }
-  const logger = createLogger();
-  const host = new PipelineHost(logger, { defaultMetrics: false });
-  const metrics = new PipelineMetrics();
-  const runner = await PipelineRunner.create(
-    plan,
-    { logger, metrics, resources, deadLetters: host.deadLetterWriterFor(plan, resources) },
-    new AbortController().signal,
-  );
-  const source = runner.sourceComponent;
-  if (!source.decode) {
-    console.error(
-      `tributary: the ${plan.source.type} source cannot decode stored records; replay is not possible for it.`,
-    );
-    return 1;
-  }
-  const records: SourceRecord[] = await Promise.all(
-    letters.map((l) =>
-      source.decode!(
-        {
-          key: l.record_key,
-          value: l.record_value,
-          headers: Object.fromEntries(
-            Object.entries(l.record_headers).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-          ),
-        },
-        { lane: l.source_lane, offset: l.source_offset },
-        l.failed_at.getTime(),
-      ),
-    ),
-  );
-  await runner.replay(records);
-  await markReplayed(
-    db,
-    letters.map((l) => l.id),
-  );
-  const failedAgain = (await metrics.deadLetters.get()).values.reduce((sum, v) => sum + v.value, 0);
-  await runner.stop();
-  console.log(
-    `Replayed ${letters.length} dead letter(s) of ${plan.name}; ${failedAgain} failed again and are dead letters anew.`,
-  );
-  return failedAgain ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatUcrStatus, rebuildCommand, type UcrStatus } from './rebuild.js';
+import { tributary } from '../tributary.js';
+import { formatUcrStatus, type UcrStatus } from './rebuild.js';
 
 const at = new Date(Date.UTC(2026, 10, 29, 9, 0, 0));
 
@@ -82,8 +83,8 @@ describe('UCR status and rebuild command', () => {
     [['p.yaml', 'a/b"; drop']],
     [['p.yaml', 'a/b', 'extra']],
   ])('refuses %j with the usage and exit code 2', async (args) => {
-    const errors: string[] = [];
-    expect(await rebuildCommand(args, { err: (line) => errors.push(line), out: () => undefined })).toBe(2);
-    expect(errors.join('\n')).toContain('Usage: tributary rebuild');
+    const { code, err } = await tributary(['rebuild', ...args]);
+    expect(code).toBe(2);
+    expect(err).toContain('Usage: tributary rebuild');
   });
 });

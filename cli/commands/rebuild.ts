@@ -3,7 +3,6 @@
  * data source beside its live table and swaps the view to it; `ucrStatus` and `formatUcrStatus`
  * give `tributary status` the data sources, their states, rows, last build and errors.
  */
-import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { postgresPool, type Database } from '../../connectors/postgres/postgres-pool.js';
 import { ucrCatalogTable, ucrProblemsTable } from '../../connectors/ucr/ucr-catalog.js';
@@ -11,54 +10,19 @@ import type { UcrPostgresSink } from '../../connectors/ucr/ucr-postgres-sink.js'
 import { ucrPostgresSink } from '../../connectors/ucr/ucr-postgres-sink.js';
 import type { ComponentContext } from '../../runtime/contract/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
-import type { Registry } from '../../runtime/registry/index.js';
+import type { PipelinePlan } from '../../runtime/config/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
-import { loadPlans } from './run.js';
+import { UsageError, type CommandInput } from '../command.js';
 import { formatTable } from '../format.js';
-import { registry as defaultRegistry } from '../registry.js';
+import { loadPlans } from '../load-plans.js';
 
-export const rebuildUsage = `Usage: tributary rebuild <pipeline file> <domain>/<table_id>
-
-Rebuilds a UCR data source of the pipeline's ucr-postgres sink beside its live table (from the
-primary store; the running pipeline writes live changes to both), then swaps the view
-tributary_ucr."<domain>_<table_id>" to the new table in one transaction. The old table is dropped
-after the sink's grace period. Waits until the swap.
-
-Exit codes: 0 swapped, 1 failure, 2 bad input (unreadable pipeline, no ucr-postgres sink, bad name).`;
-
-export interface UcrAdminOptions {
-  registry?: Registry;
-  /** Where normal output goes; console.log by default. */
-  out?: (line: string) => void;
-  /** Where problems go; console.error by default. */
-  err?: (line: string) => void;
-}
-
-/** Runs `tributary rebuild …`; resolves to the exit code. */
-export async function rebuildCommand(args: string[], options: UcrAdminOptions = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => console.log(line));
-  const err = options.err ?? ((line: string) => console.error(line));
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${rebuildUsage}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    out(rebuildUsage);
-    return 0;
-  }
-  const [file, name, ...extra] = parsed.positionals;
-  const match = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(name ?? '');
-  if (!file || !match || extra.length) {
-    err(rebuildUsage);
-    return 2;
-  }
+/** Runs `tributary rebuild <pipeline file> <domain>/<table_id>`; resolves to the exit code. */
+export async function rebuildCommand({ positionals, registry, out, err }: CommandInput): Promise<number> {
+  const [file, name] = positionals as [string, string];
+  const match = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(name);
+  if (!match) throw new UsageError(`expected <domain>/<table_id> (letters, digits, _ and -), got '${name}'`);
   const [, domain, tableId] = match as unknown as [string, string, string];
-  const plans = await loadPlans([file], options.registry ?? defaultRegistry);
-  if (!plans) return 2;
-  const plan = plans[0]!;
+  const [plan] = (await loadPlans([file], registry)) as [PipelinePlan];
   const sinks = Object.entries(plan.sinks).filter(([, s]) => s.spec.name === ucrPostgresSink.name);
   if (sinks.length !== 1) {
     err(`${file}: expected one ${ucrPostgresSink.name} sink, found ${sinks.length}`);

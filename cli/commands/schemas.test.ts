@@ -5,6 +5,9 @@ import {
   schemaTestFolder,
   type SchemaTestFolder,
 } from '../../schemas/tools/schema-test-folder.js';
+import type { CommandInput } from '../command.js';
+import { tributary } from '../tributary.js';
+import { commands } from './index.js';
 import { schemasCommand } from './schemas.js';
 
 const text = { name: 'text', type: 'string', doc: 'The text.' };
@@ -16,16 +19,14 @@ afterEach(async () => {
   folder = undefined;
 });
 
-/** Runs the command and returns its exit code with what it printed. */
+/** Runs `tributary schemas <args>`, `register` against the given registry, with what it printed. */
 async function run(args: string[], registry?: SchemaRegistryApi) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await schemasCommand(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    ...(registry ? { registry } : {}),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const swapped = commands.map((c) =>
+    c.name === 'schemas register' && registry
+      ? { ...c, run: (input: CommandInput) => schemasCommand('register', input, { registry }) }
+      : c,
+  );
+  return tributary(['schemas', ...args], { commands: swapped });
 }
 
 /** A registry that holds nothing and accepts everything, recording registrations. */
@@ -110,8 +111,8 @@ describe('tributary schemas', () => {
 
   it('exits 2 on bad input: no command, an unknown one, an option of another command, an unknown topic', async () => {
     expect((await run([])).code).toBe(2);
-    expect((await run(['publish'])).err).toMatch(/unknown command 'publish'/);
-    expect((await run(['check', '--dry-run'])).err).toMatch(/--dry-run does not apply to 'check'/);
+    expect((await run(['publish'])).err).toMatch(/unknown subcommand 'publish'/);
+    expect((await run(['check', '--dry-run'])).err).toMatch(/Unknown option '--dry-run'/);
     expect((await run(['check', '--nope'])).code).toBe(2);
     expect((await run(['register', '--topic', 'nope'], acceptingRegistry())).err).toMatch(
       /unknown topic nope/,

@@ -2,89 +2,48 @@
  * `tributary submit <files…>` posts XForms to a receiver; `tributary submit --generate N` posts N
  * realistic forms of the built-in demo application from its seeded users, at a rate if asked.
  */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { demoUsers, generateSubmissions, type GeneratedSubmission } from '../demo-application.js';
 import { seedDirectory } from '../demo-directory.js';
 import { SubmissionClient, type SubmitResult } from '../submission-client.js';
+import { numberOption, requiredOption, stringOption, UsageError, type CommandInput } from '../command.js';
+import { readInputBytes } from '../input-file.js';
 
-export const submitUsage = `Usage: tributary submit <files.xml…> --user U --password P [--domain demo] [--url http://127.0.0.1:8000]
-       tributary submit --generate N [--rate R per second] [--concurrency 8] [--domain demo] [--users 12] [--seed 42]
-
-Posts forms to /a/<domain>/receiver as a device does (multipart, keep-alive, HTTP Basic). --generate
-first seeds the domain, its users, groups and locations in CouchDB (COUCHDB_URL) when missing.
-Prints one line per file, or a summary of a generated run (statuses, latency percentiles, rate).
-Exit codes: 0 every form acknowledged, 1 some refused, 2 bad usage.`;
-
-export async function submitCommand(args: string[]): Promise<number> {
-  let parsed;
+export async function submitCommand({ values, positionals, out }: CommandInput): Promise<number> {
+  const domain = stringOption(values, 'domain')!;
+  const count = numberOption(values, 'generate', { min: 1 });
+  const rate = numberOption(values, 'rate', { above: 0, integer: false });
+  const concurrency = numberOption(values, 'concurrency', { min: 1 })!;
+  if (count === undefined && !positionals.length)
+    throw new UsageError('give the form files to post, or --generate N');
+  if (count !== undefined && positionals.length)
+    throw new UsageError('give either form files or --generate N, not both');
+  const credentials =
+    count === undefined
+      ? { username: requiredOption(values, 'user'), password: requiredOption(values, 'password') }
+      : undefined;
+  const forms = credentials ? await Promise.all(positionals.map((file) => readInputBytes(file))) : [];
+  const client = new SubmissionClient(stringOption(values, 'url')!);
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string', default: process.env.TRIBUTARY_RECEIVER_URL ?? 'http://127.0.0.1:8000' },
-        domain: { type: 'string', default: 'demo' },
-        user: { type: 'string' },
-        password: { type: 'string' },
-        generate: { type: 'string' },
-        rate: { type: 'string' },
-        concurrency: { type: 'string', default: '8' },
-        users: { type: 'string', default: '12' },
-        seed: { type: 'string', default: '42' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${submitUsage}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(submitUsage);
-    return 0;
-  }
-  const client = new SubmissionClient(values.url);
-  try {
-    if (values.generate !== undefined) {
-      const count = Number(values.generate);
-      const rate = values.rate === undefined ? undefined : Number(values.rate);
-      const concurrency = Number(values.concurrency);
-      if (
-        !Number.isInteger(count) ||
-        count < 1 ||
-        (rate !== undefined && !(rate > 0)) ||
-        !(concurrency >= 1)
-      ) {
-        console.error(submitUsage);
-        return 2;
-      }
-      const users = demoUsers(Number(values.users), values.domain);
-      await seedDirectory({ couchUrl: readEndpoints().COUCHDB_URL, domain: values.domain, users });
+    if (count !== undefined) {
+      const users = demoUsers(numberOption(values, 'users', { min: 1 })!, domain);
+      await seedDirectory({ couchUrl: readEndpoints().COUCHDB_URL, domain, users });
       const summary = await postGenerated(client, {
-        domain: values.domain,
+        domain,
         count,
         concurrency,
-        seed: Number(values.seed),
+        seed: numberOption(values, 'seed')!,
         users,
         ...(rate !== undefined ? { rate } : {}),
       });
-      console.log(JSON.stringify(summary, null, 2));
+      out(JSON.stringify(summary, null, 2));
       return summary.refused === 0 ? 0 : 1;
     }
-    if (!positionals.length || !values.user || !values.password) {
-      console.error(submitUsage);
-      return 2;
-    }
     let refused = 0;
-    for (const file of positionals) {
-      const result = await client.submit(values.domain, await readFile(file), {
-        username: values.user,
-        password: values.password,
-      });
+    for (const [i, file] of positionals.entries()) {
+      const result = await client.submit(domain, forms[i]!, credentials!);
       if (result.status >= 300) refused++;
-      console.log(`${file}: ${result.status} ${messageOf(result.body)}`);
+      out(`${file}: ${result.status} ${messageOf(result.body)}`);
     }
     return refused === 0 ? 0 : 1;
   } finally {
@@ -186,44 +145,12 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-export const seedUsage = `Usage: tributary seed-demo [--domain demo] [--users 12]
-
-Writes the demo domain, its mobile users (chw1…chwN, passwords demo-pass-1…N, API keys key-<user id>),
-their groups, locations and the demo application to CouchDB (COUCHDB_URL), skipping what exists.`;
-
 /** \`tributary seed-demo\`: the demo domain and its users in CouchDB, for serve and curl. */
-export async function seedDemoCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        domain: { type: 'string', default: 'demo' },
-        users: { type: 'string', default: '12' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${seedUsage}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(seedUsage);
-    return 0;
-  }
-  const count = Number(parsed.values.users);
-  if (!Number.isInteger(count) || count < 1) {
-    console.error(seedUsage);
-    return 2;
-  }
-  const users = demoUsers(count, parsed.values.domain);
-  const written = await seedDirectory({
-    couchUrl: readEndpoints().COUCHDB_URL,
-    domain: parsed.values.domain,
-    users,
-  });
-  console.log(`${written} documents written for domain ${parsed.values.domain}; users:`);
-  for (const user of users)
-    console.log(`  ${user.username}@${parsed.values.domain}.commcarehq.org  ${user.password}`);
+export async function seedDemoCommand({ values, out }: CommandInput): Promise<number> {
+  const domain = stringOption(values, 'domain')!;
+  const users = demoUsers(numberOption(values, 'users', { min: 1 })!, domain);
+  const written = await seedDirectory({ couchUrl: readEndpoints().COUCHDB_URL, domain, users });
+  out(`${written} documents written for domain ${domain}; users:`);
+  for (const user of users) out(`  ${user.username}@${domain}.commcarehq.org  ${user.password}`);
   return 0;
 }

@@ -15,6 +15,7 @@ import {
   ReportConfigError,
   type DataSourceColumn,
 } from '../../commcare/reports/index.js';
+import { parseJsonText } from '../input-file.js';
 
 type Print = (line: string) => void;
 
@@ -135,7 +136,8 @@ export async function ucrCheckCommand(
   for (const file of await jsonFiles(folder)) {
     const name = relative(folder, file) || file;
     try {
-      loaded.push(classify(name, JSON.parse(await readFile(file, 'utf8'))));
+      // A file that does not parse says where: `name:line:col: invalid JSON: …`.
+      loaded.push(classify(name, parseJsonText(name, await readFile(file, 'utf8'), JSON.parse)));
     } catch (error) {
       loaded.push({ file: name, kind: 'unknown', json: { error: (error as Error).message } });
     }

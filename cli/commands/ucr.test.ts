@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ucrCommand } from './ucr.js';
+import { tributary } from '../tributary.js';
 
 let dir: string;
 
@@ -20,10 +20,9 @@ async function file(name: string, content: unknown): Promise<string> {
 }
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await ucrCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
+  const { code, out, err } = await tributary(['ucr', ...args]);
+  const lines = (text: string) => (text === '' ? [] : text.split('\n'));
+  return { code, out: lines(out), err: lines(err) };
 }
 
 describe('tributary ucr', () => {
@@ -151,12 +150,31 @@ describe('tributary ucr', () => {
     });
     const result = await run(['expr', '--expression', expr, '--doc', await file('d7.json', {})]);
     expect(result.code).toBe(2);
-    expect(result.err.join('\n')).toMatch(/bad\.json: argument_expression\.type: a known expression type/);
+    expect(result.err.join('\n')).toMatch(
+      /bad\.json:1:\d+: argument_expression\.type: a known expression type/,
+    );
   });
 
-  it('exits 2 on bad usage and 1 on a missing file', async () => {
+  it('exits 2 on bad usage and on a missing file, naming the file', async () => {
     expect((await run(['nope'])).code).toBe(2);
     expect((await run(['expr', '--doc', 'x'])).code).toBe(2);
-    expect((await run(['expr', '--expression', join(dir, 'missing.json'), '--doc', 'x'])).code).toBe(1);
+    const missing = await run(['expr', '--expression', join(dir, 'missing.json'), '--doc', 'x']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toEqual([`${join(dir, 'missing.json')}:1:1: cannot read the file: no such file`]);
+  });
+
+  it('points at the line and column of a bad configuration value and of invalid JSON', async () => {
+    const expr = await file(
+      'bad-lines.json',
+      '{\n  "type": "nested",\n  "argument_expression": {\n    "type": "propery_name"\n  },\n  "value_expression": 1\n}\n',
+    );
+    const doc = await file('d8.json', {});
+    expect((await run(['expr', '--expression', expr, '--doc', doc])).err).toEqual([
+      `${expr}:4:13: argument_expression.type: a known expression type (got "propery_name")`,
+    ]);
+    const broken = await file('broken.json', '{\n  "type": "constant",\n  "constant": 1,\n}\n');
+    const result = await run(['expr', '--expression', broken, '--doc', doc]);
+    expect(result.code).toBe(2);
+    expect(result.err).toEqual([`${broken}:4:1: invalid JSON: Expected double-quoted property name`]);
   });
 });

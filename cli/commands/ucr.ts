@@ -2,8 +2,6 @@
  * `tributary ucr expr|filter|indicator|eval`: the UCR language on files, without any store. Lookups
  * (related_doc, indexed_case, …) are served by id from the context file's `related_docs`.
  */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { UcrLookups, UcrRow, UcrStoredValue } from '../../commcare/ucr/contract.js';
 import {
   compileDataSource,
@@ -17,31 +15,8 @@ import {
   type StandaloneEvalOptions,
 } from '../../commcare/ucr/index.js';
 import { pyStr } from '../../commcare/ucr/values/py-str.js';
-
-export const ucrUsage = `Usage:
-  tributary ucr expr --expression E.json --doc D.json [--context C.json] [--typed]
-  tributary ucr filter --filter F.json --doc D.json [--context C.json]
-  tributary ucr indicator --indicator I.json --doc D.json [--context C.json]
-  tributary ucr eval --config DS.json --docs DOCS.json|DOCS.jsonl [--context C.json]
-
-expr prints the expression's value as JSON (--typed: {"type": kind, "value": json});
-filter prints true or false; indicator prints its columns and values as one JSON object;
-eval feeds the documents in order into an in-memory table (a document's rows are replaced
-by its latest version's, removed when it stops matching, yields none or is deleted) and
-prints the final rows as JSON lines.
-The context file may hold root_doc, base_iteration_number and related_docs (id -> doc,
-served to every lookup by id).
-
-Exit codes: 0 success, 1 failure, 2 bad usage or configuration (the JSON path on stderr).`;
-
-export interface UcrCommandOptions {
-  /** Where normal output goes; console.log by default. */
-  out?: (line: string) => void;
-  /** Where problems go; console.error by default. */
-  err?: (line: string) => void;
-}
-
-class UsageError extends Error {}
+import { flagOption, requiredOption, stringOption, type CommandInput } from '../command.js';
+import { InputFileError, locateJsonPath, parseJsonText, readInputText } from '../input-file.js';
 
 interface ContextFile {
   rootDoc?: unknown;
@@ -49,40 +24,67 @@ interface ContextFile {
   lookups: UcrLookups;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  return parseJsonValues(await readFile(file, 'utf8'));
+/** A JSON file as read: its name, text and value (CommCare's number rules: 5.0 stays a float). */
+interface JsonInput {
+  file: string;
+  text: string;
+  value: unknown;
 }
 
-async function readDocs(file: string): Promise<unknown[]> {
-  const text = await readFile(file, 'utf8');
+async function readJson(file: string): Promise<JsonInput> {
+  const text = await readInputText(file);
+  return { file, text, value: parseJsonText(file, text, parseJsonValues) };
+}
+
+/** Compiles a configuration; a UcrConfigError becomes `file:line:col: path: expected`. */
+function compileIn<T>(input: JsonInput, compile: (config: unknown) => T): T {
+  try {
+    return compile(input.value);
+  } catch (error) {
+    if (!(error instanceof UcrConfigError)) throw error;
+    const { line, column } = locateJsonPath(input.text, error.path);
+    throw new InputFileError(input.file, line, column, error.message);
+  }
+}
+
+/** The documents of a JSON array, one JSON value, or JSON lines (.jsonl), each with its line. */
+async function readDocs(file: string): Promise<{ doc: unknown; line: number }[]> {
+  const text = await readInputText(file);
   if (file.endsWith('.jsonl')) {
     return text
       .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => parseJsonValues(line));
+      .flatMap((line, index) =>
+        line.trim() === ''
+          ? []
+          : [{ doc: parseJsonText(file, line, parseJsonValues, index + 1), line: index + 1 }],
+      );
   }
-  const value = parseJsonValues(text);
-  return Array.isArray(value) ? (value as unknown[]) : [value];
+  const value = parseJsonText(file, text, parseJsonValues);
+  const docs = Array.isArray(value) ? (value as unknown[]) : [value];
+  return docs.map((doc, i) => ({
+    doc,
+    line: Array.isArray(value) ? locateJsonPath(text, `[${i}]`).line : 1,
+  }));
 }
 
 async function readContext(file: string | undefined): Promise<ContextFile> {
   if (file === undefined) return { lookups: { get: () => null } };
-  const raw = await readJson(file);
+  const raw = (await readJson(file)).value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new UsageError(`${file}: the context must be a JSON object`);
+    throw new InputFileError(file, 1, 1, 'the context must be a JSON object');
   const context = raw as { root_doc?: unknown; base_iteration_number?: unknown; related_docs?: unknown };
   const related = (context.related_docs ?? {}) as Record<string, unknown>;
   const iteration = context.base_iteration_number;
   return {
     rootDoc: context.root_doc,
     iteration: typeof iteration === 'number' ? iteration : undefined,
-    lookups: { get: (key) => (Object.hasOwn(related, key.id) ? related[key.id] : null) },
+    lookups: {
+      get: (key) =>
+        typeof related === 'object' && related !== null && Object.hasOwn(related, key.id)
+          ? related[key.id]
+          : null,
+    },
   };
-}
-
-function need(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new UsageError(`missing --${flag}`);
-  return value;
 }
 
 function storedJson(value: UcrStoredValue): string {
@@ -107,111 +109,74 @@ function isDeletion(doc: unknown): boolean {
   return typeof docType === 'string' && (docType.endsWith('-Deleted') || docType === 'XFormArchived');
 }
 
-/** Runs `tributary ucr …`; resolves to the exit code. */
-export async function ucrCommand(args: string[], options: UcrCommandOptions = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => console.log(line));
-  const err = options.err ?? ((line: string) => console.error(line));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h', default: false },
-        expression: { type: 'string' },
-        filter: { type: 'string' },
-        indicator: { type: 'string' },
-        config: { type: 'string' },
-        doc: { type: 'string' },
-        docs: { type: 'string' },
-        context: { type: 'string' },
-        typed: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${ucrUsage}`);
-    return 2;
+/** Runs `tributary ucr expr|filter|indicator|eval`; resolves to the exit code. */
+export async function ucrCommand(
+  subcommand: 'expr' | 'filter' | 'indicator' | 'eval',
+  { values, out }: CommandInput,
+): Promise<number> {
+  const context = await readContext(stringOption(values, 'context'));
+  const evalOptions = (doc: unknown): StandaloneEvalOptions => ({
+    rootDoc: context.rootDoc ?? doc,
+    iteration: context.iteration ?? 0,
+    lookups: context.lookups,
+  });
+  switch (subcommand) {
+    case 'expr': {
+      const expr = compileIn(await readJson(requiredOption(values, 'expression')), compileExpression);
+      const doc = (await readJson(requiredOption(values, 'doc'))).value;
+      const { value } = expr(doc, evalOptions(doc));
+      out(flagOption(values, 'typed') ? toTypedJsonText(value) : toJsonText(value));
+      return 0;
+    }
+    case 'filter': {
+      const filter = compileIn(await readJson(requiredOption(values, 'filter')), compileFilter);
+      const doc = (await readJson(requiredOption(values, 'doc'))).value;
+      out(filter(doc, evalOptions(doc)).value ? 'true' : 'false');
+      return 0;
+    }
+    case 'indicator': {
+      const indicator = compileIn(await readJson(requiredOption(values, 'indicator')), compileIndicator);
+      const doc = (await readJson(requiredOption(values, 'doc'))).value;
+      const { value } = indicator.evaluate(doc, evalOptions(doc));
+      const ids = indicator.columns.map((c) => c.id);
+      const decimals = new Set(indicator.columns.filter((c) => c.datatype === 'decimal').map((c) => c.id));
+      out(rowJson(value, ids, decimals));
+      return 0;
+    }
+    case 'eval':
+      return evalDataSource(values, context, out);
   }
-  const flags = parsed.values;
-  if (flags.help) {
-    out(ucrUsage);
-    return 0;
-  }
-  const [subcommand, ...extra] = parsed.positionals;
-  if (
-    extra.length > 0 ||
-    subcommand === undefined ||
-    !['expr', 'filter', 'indicator', 'eval'].includes(subcommand)
-  ) {
-    err(ucrUsage);
-    return 2;
-  }
+}
 
-  // The file a configuration error is in, so the message names it.
-  let configFile: string | undefined;
-  try {
-    const context = await readContext(flags.context);
-    const evalOptions = (doc: unknown): StandaloneEvalOptions => ({
-      rootDoc: context.rootDoc ?? doc,
-      iteration: context.iteration ?? 0,
-      lookups: context.lookups,
-    });
-    switch (subcommand) {
-      case 'expr': {
-        const file = (configFile = need(flags.expression, 'expression'));
-        const expr = compileExpression(await readJson(file));
-        const doc = await readJson(need(flags.doc, 'doc'));
-        const { value } = expr(doc, evalOptions(doc));
-        out(flags.typed ? toTypedJsonText(value) : toJsonText(value));
-        return 0;
-      }
-      case 'filter': {
-        const filter = compileFilter(await readJson((configFile = need(flags.filter, 'filter'))));
-        const doc = await readJson(need(flags.doc, 'doc'));
-        out(filter(doc, evalOptions(doc)).value ? 'true' : 'false');
-        return 0;
-      }
-      case 'indicator': {
-        const indicator = compileIndicator(await readJson((configFile = need(flags.indicator, 'indicator'))));
-        const doc = await readJson(need(flags.doc, 'doc'));
-        const { value } = indicator.evaluate(doc, evalOptions(doc));
-        const ids = indicator.columns.map((c) => c.id);
-        const decimals = new Set(indicator.columns.filter((c) => c.datatype === 'decimal').map((c) => c.id));
-        out(rowJson(value, ids, decimals));
-        return 0;
-      }
-      default: {
-        const dataSource = compileDataSource(await readJson((configFile = need(flags.config, 'config'))));
-        const docs = await readDocs(need(flags.docs, 'docs'));
-        const table = new Map<string, readonly UcrRow[]>();
-        for (const doc of docs) {
-          const id = pyStr((doc as { _id?: unknown } | null)?._id ?? null);
-          if (isDeletion(doc)) {
-            table.delete(id);
-            continue;
-          }
-          const result = dataSource.evaluate(doc, context.lookups);
-          if (result.status === 'missing')
-            throw new Error(`document ${id}: lookups not served: ${JSON.stringify(result.missing)}`);
-          table.delete(id);
-          if (result.matched && result.rows.length > 0) table.set(id, result.rows);
-        }
-        const ids = dataSource.columns.map((c) => c.id).filter((c) => c !== 'inserted_at');
-        const decimals = new Set(dataSource.columns.filter((c) => c.datatype === 'decimal').map((c) => c.id));
-        for (const rows of table.values()) for (const row of rows) out(rowJson(row, ids, decimals));
-        return 0;
-      }
+/** `ucr eval`: the documents in order into an in-memory table, then its rows as JSON lines. */
+async function evalDataSource(
+  values: CommandInput['values'],
+  context: ContextFile,
+  out: (line: string) => void,
+): Promise<number> {
+  const dataSource = compileIn(await readJson(requiredOption(values, 'config')), compileDataSource);
+  const docsFile = requiredOption(values, 'docs');
+  const table = new Map<string, readonly UcrRow[]>();
+  for (const { doc, line } of await readDocs(docsFile)) {
+    const id = pyStr((doc as { _id?: unknown } | null)?._id ?? null);
+    if (isDeletion(doc)) {
+      table.delete(id);
+      continue;
     }
-  } catch (error) {
-    if (error instanceof UcrConfigError) {
-      err(`${configFile ?? 'configuration'}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof UsageError) {
-      err(`${error.message}\n\n${ucrUsage}`);
-      return 2;
-    }
-    err((error as Error).message);
-    return 1;
+    const result = dataSource.evaluate(doc, context.lookups);
+    if (result.status === 'missing')
+      throw new InputFileError(
+        docsFile,
+        line,
+        1,
+        `document ${id} needs documents the context does not serve (${JSON.stringify(result.missing)}); ` +
+          'give them as related_docs in --context C.json',
+      );
+    table.delete(id);
+    if (result.matched && result.rows.length > 0) table.set(id, result.rows);
   }
+  const ids = dataSource.columns.map((c) => c.id).filter((c) => c !== 'inserted_at');
+  const decimals = new Set(dataSource.columns.filter((c) => c.datatype === 'decimal').map((c) => c.id));
+  for (const rows of table.values()) for (const row of rows) out(rowJson(row, ids, decimals));
+  return 0;
 }

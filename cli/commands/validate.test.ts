@@ -1,23 +1,28 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registry } from '../registry.js';
-import { validateCommand } from './validate.js';
+import { describe, expect, it } from 'vitest';
+import { tributary } from '../tributary.js';
 
 const fixtures = 'test/fixtures/broken-pipelines';
 
+const errors: string[] = [];
+const logs: string[] = [];
 function capture() {
-  const errors: string[] = [];
-  const logs: string[] = [];
-  vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+  errors.length = 0;
+  logs.length = 0;
   return { errors, logs };
 }
 
-afterEach(() => vi.restoreAllMocks());
+/** `tributary validate <paths>`, its lines collected into `errors` and `logs`. */
+async function validate(paths: string[]): Promise<number> {
+  const run = await tributary(['validate', ...paths]);
+  if (run.err) errors.push(...run.err.split('\n'));
+  if (run.out) logs.push(...run.out.split('\n'));
+  return run.code;
+}
 
 describe('tributary validate', () => {
   it('reports every problem of every file as file:line:col path: message and exits 2', async () => {
     const { errors } = capture();
-    expect(await validateCommand([fixtures], registry)).toBe(2);
+    expect(await validate([fixtures])).toBe(2);
     expect(errors).toEqual([
       `${fixtures}/bad-fields.yaml:1:7 name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter`,
       `${fixtures}/bad-fields.yaml:4:11 source.topics: expected array, received string`,
@@ -35,14 +40,14 @@ describe('tributary validate', () => {
 
   it('accepts the shipped pipelines and exits 0', async () => {
     const { errors, logs } = capture();
-    expect(await validateCommand(['pipelines'], registry)).toBe(0);
+    expect(await validate(['pipelines'])).toBe(0);
     expect(errors).toEqual([]);
     expect(logs[0]).toMatch(/^\d+ pipeline file\(s\) valid\.$/);
   });
 
   it('names a file it cannot read', async () => {
     const { errors } = capture();
-    expect(await validateCommand(['nowhere.yaml'], registry)).toBe(2);
+    expect(await validate(['nowhere.yaml'])).toBe(2);
     expect(errors[0]).toMatch(/^nowhere\.yaml:1:1 \(file\): cannot read the file: ENOENT/);
   });
 });

@@ -2,7 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatProblem, loadPipelineFile } from '../../runtime/config/index.js';
-import type { Registry } from '../../runtime/registry/index.js';
+import type { CommandInput } from '../command.js';
 
 /** Files as given; a directory stands for every .yaml/.yml file below it. */
 export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
@@ -24,23 +24,19 @@ export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
   return files;
 }
 
-export async function validateCommand(args: string[], registry: Registry): Promise<number> {
-  if (!args.length) {
-    console.error('usage: tributary validate <pipeline files or folders…>');
-    return 2;
-  }
+export async function validateCommand({ positionals, registry, out, err }: CommandInput): Promise<number> {
   let bad = 0;
-  const files = await expandPipelineFiles(args);
+  const files = await expandPipelineFiles(positionals);
   for (const file of files) {
     const result = await loadPipelineFile(file, registry);
     if (result.ok) continue;
     bad++;
-    for (const problem of result.problems) console.error(formatProblem(problem));
+    for (const problem of result.problems) err(formatProblem(problem));
   }
   if (bad) {
-    console.error(`${bad} of ${files.length} pipeline file(s) invalid.`);
+    err(`${bad} of ${files.length} pipeline file(s) invalid.`);
     return 2;
   }
-  console.log(`${files.length} pipeline file(s) valid.`);
+  out(`${files.length} pipeline file(s) valid.`);
   return 0;
 }

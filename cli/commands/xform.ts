@@ -1,71 +1,30 @@
 /**
  * `tributary xform parse <file.xml>`: the form JSON, metadata and case actions of one submission,
- * without touching any store.
+ * without touching any store. Bad XML, a DOCTYPE, a bad case block or a form without xmlns is bad
+ * input: `file:line:col: reason`, exit 2.
  */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
 import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
+import type { CommandInput } from '../command.js';
+import { InputFileError, positionOf, readInputBytes } from '../input-file.js';
 
-export const xformUsage = `Usage: tributary xform parse <file.xml>
-
-Prints {form, metadata, caseActions} as JSON: the form as the platform stores it, its meta block,
-and its case blocks in document order. Reads nothing but the file; DTDs and entities are refused.
-
-Exit codes: 0 success, 1 failure, 2 bad input (not well-formed XML, no meta/instanceID, a bad case block).`;
-
-export interface XformCommandOptions {
-  /** Where normal output goes; console.log by default. */
-  out?: (line: string) => void;
-  /** Where problems go; console.error by default. */
-  err?: (line: string) => void;
-}
-
-/** Runs `tributary xform …`; resolves to the exit code. */
-export async function xformCommand(args: string[], options: XformCommandOptions = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => console.log(line));
-  const err = options.err ?? ((line: string) => console.error(line));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h', default: false } },
-    });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${xformUsage}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    out(xformUsage);
-    return 0;
-  }
-  const [subcommand, file, ...extra] = parsed.positionals;
-  if (subcommand !== 'parse' || file === undefined || extra.length > 0) {
-    err(xformUsage);
-    return 2;
-  }
-
-  let body: Buffer;
-  try {
-    body = await readFile(file);
-  } catch (error) {
-    err(`${file}: ${(error as Error).message}`);
-    return 1;
-  }
+export async function xformParseCommand({ positionals, out }: CommandInput): Promise<number> {
+  const file = positionals[0]!;
+  const body = await readInputBytes(file);
   try {
     const { form, metadata, root } = parseXForm(body);
     const caseActions = extractCaseBlocks(root);
     out(JSON.stringify({ form, metadata, caseActions }, null, 2));
     return 0;
   } catch (error) {
-    if (error instanceof XFormSyntaxError || error instanceof CaseBlockError) {
-      err(`${file}:${error.line}:${error.column}: ${error.reason}`);
-      return 2;
-    }
+    if (error instanceof XFormSyntaxError || error instanceof CaseBlockError)
+      throw new InputFileError(file, error.line, error.column, error.reason);
     if (error instanceof XFormMissingXmlnsError) {
-      err(`${file}: ${error.message}`);
-      return 2;
+      // Point at the form's root element (the first one that is not a declaration or comment).
+      const text = body.toString('utf8');
+      const at = /<[A-Za-z]/.exec(text)?.index ?? 0;
+      const { line, column } = positionOf(text, at);
+      throw new InputFileError(file, line, column, error.message);
     }
     throw error;
   }

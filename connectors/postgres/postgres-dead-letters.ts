@@ -1,12 +1,13 @@
 /** The tributary_dead_letters table: every dead letter, queryable, and replayable by id. */
 import type { DeadLetter } from '../../runtime/contract/index.js';
+import { createConcurrently } from './create-concurrently.js';
 import { pgp, type Database } from './postgres-pool.js';
 
 export const deadLetterTable = 'tributary_dead_letters';
 
 export async function ensureDeadLetterTable(db: Database): Promise<void> {
-  await db.none(`
-    CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
+  await createConcurrently(db, [
+    `CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
       id bigserial PRIMARY KEY,
       pipeline text NOT NULL,
       stage text NOT NULL,
@@ -22,9 +23,21 @@ export async function ensureDeadLetterTable(db: Database): Promise<void> {
       dead_letter_topic text NOT NULL,
       failed_at timestamptz NOT NULL,
       replayed_at timestamptz
-    );
-    CREATE INDEX IF NOT EXISTS ${deadLetterTable}_pipeline_idx ON ${deadLetterTable} (pipeline, failed_at);
-  `);
+    )`,
+    `CREATE INDEX IF NOT EXISTS ${deadLetterTable}_pipeline_idx ON ${deadLetterTable} (pipeline, failed_at)`,
+  ]);
+  // A discarded dead letter stays in the table, with who discarded it, when and why. Tables from
+  // before `dlq discard` get the columns once; checking first keeps the lock off the common path.
+  const { present } = await db.one<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'discarded_at') AS present`,
+    [deadLetterTable],
+  );
+  if (!present)
+    await createConcurrently(db, [
+      `ALTER TABLE ${deadLetterTable} ADD COLUMN IF NOT EXISTS discarded_at timestamptz,
+        ADD COLUMN IF NOT EXISTS discarded_by text, ADD COLUMN IF NOT EXISTS discard_reason text`,
+    ]);
 }
 
 const columns = new pgp.helpers.ColumnSet(
@@ -82,6 +95,9 @@ export interface StoredDeadLetter {
   record_headers: Record<string, string>;
   failed_at: Date;
   replayed_at: Date | null;
+  discarded_at: Date | null;
+  discarded_by: string | null;
+  discard_reason: string | null;
 }
 
 export async function listDeadLetters(
@@ -92,7 +108,7 @@ export async function listDeadLetters(
   if (filter.pipeline) where.push(pgp.as.format('pipeline = $1', [filter.pipeline]));
   if (filter.since) where.push(pgp.as.format('failed_at >= $1', [filter.since]));
   if (filter.ids?.length) where.push(pgp.as.format('id IN ($1:csv)', [filter.ids.map(String)]));
-  if (filter.pendingOnly) where.push('replayed_at IS NULL');
+  if (filter.pendingOnly) where.push('replayed_at IS NULL AND discarded_at IS NULL');
   return db.any<StoredDeadLetter>(
     `SELECT * FROM ${deadLetterTable} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $1`,
     [filter.limit ?? 1000],
@@ -106,13 +122,34 @@ export async function markReplayed(db: Database, ids: bigint[]): Promise<void> {
     ]);
 }
 
+/**
+ * Marks pending dead letters of `pipeline` as discarded (never deleted: the row keeps the record,
+ * who discarded it, when and why). Resolves the ids it discarded; ids that are not pending dead
+ * letters of the pipeline are left alone.
+ */
+export async function discardDeadLetters(
+  db: Database,
+  pipeline: string,
+  ids: bigint[],
+  by: { user: string; reason: string },
+): Promise<bigint[]> {
+  if (!ids.length) return [];
+  const rows = await db.any<{ id: bigint }>(
+    `UPDATE ${deadLetterTable} SET discarded_at = now(), discarded_by = $3, discard_reason = $4
+     WHERE pipeline = $1 AND id IN ($2:csv) AND replayed_at IS NULL AND discarded_at IS NULL
+     RETURNING id`,
+    [pipeline, ids.map(String), by.user, by.reason],
+  );
+  return rows.map((r) => BigInt(r.id));
+}
+
 export async function countDeadLetters(
   db: Database,
   pipeline: string,
 ): Promise<{ total: number; pending: number }> {
   await ensureDeadLetterTable(db);
   const row = await db.one<{ total: number; pending: number }>(
-    `SELECT count(*)::int AS total, count(*) FILTER (WHERE replayed_at IS NULL)::int AS pending FROM ${deadLetterTable} WHERE pipeline = $1`,
+    `SELECT count(*)::int AS total, count(*) FILTER (WHERE replayed_at IS NULL AND discarded_at IS NULL)::int AS pending FROM ${deadLetterTable} WHERE pipeline = $1`,
     [pipeline],
   );
   return row;

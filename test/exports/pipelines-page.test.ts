@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { topicsCommand } from '../../cli/commands/ops.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelinesStatusProvider } from '../../cli/commands/pipelines-status.js';
 import { registry } from '../../cli/registry.js';
+import { tributary } from '../../cli/tributary.js';
 import { loadPipelineFile } from '../../runtime/config/index.js';
 import { pagesModule, sessionAuthenticator } from '../../server/index.js';
 import { produceDocs, versionedDocs } from '../support/pipeline-fixtures.js';
@@ -32,9 +32,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  expect(await topicsCommand(['ensure', file], registry)).toBe(0);
-  vi.restoreAllMocks();
+  expect((await tributary(['topics', 'ensure', file])).code).toBe(0);
   await produceDocs(topic, versionedDocs(40, 3));
   const loaded = await loadPipelineFile(file, registry);
   if (!loaded.ok) throw new Error('the pipeline file is invalid');

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dlqCommand } from '../../cli/commands/ops.js';
+import { tributary } from '../../cli/tributary.js';
 import { connectors } from '../../connectors/index.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { listDeadLetters } from '../../connectors/postgres/postgres-dead-letters.js';
@@ -136,9 +136,11 @@ describe('dead letters', () => {
       // After the fix, a replay writes the record the stage used to reject; the poison stays dead.
       const fixed = join(mkdtempSync(join(tmpdir(), 'tributary-')), 'fixed.yaml');
       writeFileSync(fixed, pipeline(''));
-      vi.spyOn(console, 'log').mockImplementation(() => undefined);
-      expect(await dlqCommand(['replay', fixed], registry)).toBe(1); // one failed again
-      vi.restoreAllMocks();
+      const replayed = await tributary(['dlq', 'replay', fixed], { registry });
+      expect(replayed.code).toBe(1); // one failed again
+      expect(replayed.out).toMatch(
+        /1 failed again and are dead letters anew:\n {2}\d+ → dead letter \d+ \(decode: /,
+      );
       const versions = await tableVersions(database.db, table);
       expect(versions.get('boom')).toBe(1n);
       const after = await listDeadLetters(database.db, { pipeline: names.id });

@@ -42,7 +42,7 @@ sinks:
       const exit = await worker.exited;
       expect(exit.code).toBe(2);
       expect(worker.output()).toContain(
-        `tributary: topics: topic '${misspelt}' of pipeline ${names.id} does not exist; create it with \`tributary topics ensure <pipeline file>\``,
+        `tributary run: topics: topic '${misspelt}' of pipeline ${names.id} does not exist; create it with \`tributary topics ensure <pipeline file>\``,
       );
       expect(await topicExists(misspelt)).toBe(false);
     },

@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { rewindCommand, statusCommand, type PipelineStatus } from '../../cli/commands/ops.js';
+import type { PipelineStatus } from '../../cli/commands/ops.js';
+import { tributary } from '../../cli/tributary.js';
 import { registry } from '../../cli/registry.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { loadPipelineFile, type PipelinePlan } from '../../runtime/config/index.js';
@@ -54,15 +55,10 @@ async function deleteRecordsBefore(topic: string, offset: number): Promise<void>
 }
 
 /** Runs a command with its console output captured; resolves with its exit code and what it printed. */
-async function command(run: () => Promise<number>): Promise<{ code: number; output: string }> {
-  const lines: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
-  try {
-    return { code: await run(), output: lines.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
+/** `tributary <argv>` in process: its exit code and everything it printed. */
+async function command(argv: string[]): Promise<{ code: number; output: string }> {
+  const { code, out, err } = await tributary(argv);
+  return { code, output: [out, err].filter(Boolean).join('\n') };
 }
 
 async function planFile(
@@ -127,22 +123,20 @@ describe.each(['platformatic', 'kafkajs'])('records deleted before they were pro
         expect((await tableVersions(database.db, table)).size).toBe(100);
         expect(await committedOffset(group, topic)).toBe('100');
 
-        const status = await command(() => statusCommand([file, '--json'], registry));
+        const status = await command(['status', file, '--json']);
         const partition = (JSON.parse(status.output) as PipelineStatus[])[0]!.partitions[0]!;
         expect(partition).toMatchObject({ committed: '100', logStart: '150', gap: 50 });
-        const text = await command(() => statusCommand([file], registry));
+        const text = await command(['status', file]);
         expect(text.output).toMatch(/GAP .*partition 0: the committed offset 100 is below the log start 150/);
       } finally {
         await host.stop();
       }
 
-      const refusedRewind = await command(() => rewindCommand([file, '--to', 'earliest'], registry));
+      const refusedRewind = await command(['rewind', file, '--to', 'earliest']);
       expect(refusedRewind.code).toBe(1);
       expect(refusedRewind.output).toMatch(/pass --accept-gap/);
       expect(await committedOffset(group, topic)).toBe('100');
-      const accepted = await command(() =>
-        rewindCommand([file, '--to', 'earliest', '--accept-gap'], registry),
-      );
+      const accepted = await command(['rewind', file, '--to', 'earliest', '--accept-gap']);
       expect(accepted.code).toBe(0);
       expect(await committedOffset(group, topic)).toBe('150');
 

@@ -1,5 +1,6 @@
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { rewindCommand, statusCommand, topicsCommand, type PipelineStatus } from '../../cli/commands/ops.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PipelineStatus } from '../../cli/commands/ops.js';
+import { tributary } from '../../cli/tributary.js';
 import { PipelineHost } from '../../cli/pipeline-host.js';
 import { registry } from '../../cli/registry.js';
 import { loadPipelineFile } from '../../runtime/config/index.js';
@@ -31,20 +32,10 @@ afterAll(async () => {
   await database.db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [names.pgSchema()]);
   await database.close();
 });
-afterEach(() => vi.restoreAllMocks());
-
-function captured(): string[] {
-  const lines: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
-  return lines;
-}
-
 async function status(): Promise<PipelineStatus> {
-  const lines = captured();
-  expect(await statusCommand([file, '--json'], registry)).toBe(0);
-  vi.restoreAllMocks();
-  return (JSON.parse(lines.join('\n')) as PipelineStatus[])[0]!;
+  const { code, out } = await tributary(['status', file, '--json']);
+  expect(code).toBe(0);
+  return (JSON.parse(out) as PipelineStatus[])[0]!;
 }
 
 describe('operating a pipeline', () => {
@@ -52,13 +43,12 @@ describe('operating a pipeline', () => {
     'creates declared topics, reports status and lag, and rewinds only a stopped group',
     { timeout: 90_000 },
     async () => {
-      let lines = captured();
-      expect(await topicsCommand(['ensure', file], registry)).toBe(0);
-      expect(lines.join('\n')).toMatch(new RegExp(`${topic.replace('.', '\\.')}\\s+created`));
-      lines = captured();
-      expect(await topicsCommand(['ensure', file], registry)).toBe(0);
-      expect(lines.join('\n')).toMatch(new RegExp(`${topic.replace('.', '\\.')}\\s+ok`));
-      vi.restoreAllMocks();
+      let run = await tributary(['topics', 'ensure', file]);
+      expect(run.code).toBe(0);
+      expect(run.out).toMatch(new RegExp(`${topic.replace('.', '\\.')}\\s+created`));
+      run = await tributary(['topics', 'ensure', file]);
+      expect(run.code).toBe(0);
+      expect(run.out).toMatch(new RegExp(`${topic.replace('.', '\\.')}\\s+ok`));
 
       await produceDocs(topic, versionedDocs(100, 3));
       const before = await status();
@@ -93,18 +83,15 @@ describe('operating a pipeline', () => {
         expect(metrics).toMatch(/tributary_batch_duration_seconds_count\{pipeline="[^"]+"\} \d+/);
         expect(metrics).toContain('process_resident_memory_bytes');
 
-        lines = captured();
-        expect(await rewindCommand([file, '--to', 'earliest'], registry)).toBe(1);
-        expect(lines.join('\n')).toMatch(/has 1 member\(s\); stop its workers before rewinding/);
-        vi.restoreAllMocks();
+        run = await tributary(['rewind', file, '--to', 'earliest']);
+        expect(run.code).toBe(1);
+        expect(run.err).toMatch(/has 1 member\(s\); stop its workers before rewinding/);
       } finally {
         await host.stop();
         server.close();
       }
 
-      captured();
-      expect(await rewindCommand([file, '--to', 'earliest'], registry)).toBe(0);
-      vi.restoreAllMocks();
+      expect((await tributary(['rewind', file, '--to', 'earliest'])).code).toBe(0);
       expect((await status()).lag).toBe(300);
     },
   );

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rebuildCommand, ucrStatus } from '../../cli/commands/rebuild.js';
+import { ucrStatus } from '../../cli/commands/rebuild.js';
+import { tributary } from '../../cli/tributary.js';
 import { ucrQualified, ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
 import { testNames } from '../support/resources.js';
 import { createTopic, eventually, testDatabase } from '../support/pipeline-fixtures.js';
@@ -84,11 +85,8 @@ describe('tributary rebuild', () => {
             await new Promise((resolve) => setTimeout(resolve, 10));
           }
         })();
-        const output: string[] = [];
-        const code = await rebuildCommand([pipelineFile, `${domain}/households`], {
-          out: (line) => output.push(line),
-          err: (line) => output.push(line),
-        });
+        const { code, out, err } = await tributary(['rebuild', pipelineFile, `${domain}/households`]);
+        const output = [out, err];
         stop = true;
         await reader;
         expect(output.join('\n')).toContain('swapped it in');

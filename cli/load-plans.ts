@@ -1,0 +1,21 @@
+/** Pipeline files → validated plans, for every command that takes pipeline files. */
+import { formatProblem, loadPipelineFile, type PipelinePlan } from '../runtime/config/index.js';
+import type { Registry } from '../runtime/registry/index.js';
+import { expandPipelineFiles } from './commands/validate.js';
+import { InputProblemsError } from './input-file.js';
+
+/**
+ * The plans of the files (a folder stands for the YAML files below it). Rejects with an
+ * InputProblemsError listing every problem of every file (`file:line:col path: message`).
+ */
+export async function loadPlans(paths: readonly string[], registry: Registry): Promise<PipelinePlan[]> {
+  const plans: PipelinePlan[] = [];
+  const problems: string[] = [];
+  for (const file of await expandPipelineFiles([...paths])) {
+    const result = await loadPipelineFile(file, registry);
+    if (result.ok) plans.push(result.plan);
+    else problems.push(...result.problems.map(formatProblem));
+  }
+  if (problems.length) throw new InputProblemsError(problems);
+  return plans;
+}
