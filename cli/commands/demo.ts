@@ -126,7 +126,7 @@ export async function demo(): Promise<number> {
     await showUcrTables(context);
     await showReports(context);
     await demoExports({ serverUrl: receiver.url, endpoints, logger, domain, user: users[0]!, step: 11 });
-    await demoCaseSearch({ serverUrl: receiver.url, domain, user: reader, db, step: 12 });
+    await demoCaseSearch({ serverUrl: receiver.url, domain, user: users[0]!, db, step: 12 });
   } finally {
     await admin.close();
     await receiver.close();
