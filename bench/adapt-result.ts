@@ -1,8 +1,6 @@
+import { isObject } from '../runtime/contract/index.js';
 import type { Figure, Ratio, ScenarioResult } from './scenario-result.js';
 import { round3, spread } from './spread.js';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isSpread = (
   value: unknown,

@@ -8,12 +8,18 @@ source:
   type: kafka
   topics: ['\${FORMS_TOPIC:-forms}', cases]
   value: { format: avro }
+resources:
+  ucr:
+    type: ucr-catalog
+    configFolder: pipelines/ucr
 processors:
   - type: ucr
+    catalog: ucr
+    sink: tables
 sinks:
   tables:
     type: ucr-postgres
-    configFolder: pipelines/ucr
+    catalog: ucr
 deadLetter:
   topic: ucr-to-postgres.dead-letter
 `;
@@ -23,7 +29,7 @@ describe('preparePipeline', () => {
     name: 'bench-ingest-ab12-w1',
     topics: { forms: 'bench_ingest_ab12.forms', cases: 'bench_ingest_ab12.cases' },
     ucrConfigFolder: '/tmp/run/ucr',
-    ucrSinkSettings: { buildStartDelayMs: 0 },
+    ucrCatalogSettings: { buildStartDelayMs: 0 },
   });
   const pipeline = parse(text) as Record<string, Record<string, unknown>>;
 
@@ -38,8 +44,8 @@ describe('preparePipeline', () => {
   });
 
   it("reads the run's UCR data sources once, with the settings given", () => {
-    expect(pipeline.sinks!.tables).toEqual({
-      type: 'ucr-postgres',
+    expect(pipeline.resources!.ucr).toEqual({
+      type: 'ucr-catalog',
       configFolder: '/tmp/run/ucr',
       configPollMs: 0,
       buildStartDelayMs: 0,
@@ -48,6 +54,6 @@ describe('preparePipeline', () => {
 
   it('keeps the rest, comments included', () => {
     expect(text.startsWith('# comment kept')).toBe(true);
-    expect(pipeline.processors).toEqual([{ type: 'ucr' }]);
+    expect(pipeline.processors).toEqual([{ type: 'ucr', catalog: 'ucr', sink: 'tables' }]);
   });
 });

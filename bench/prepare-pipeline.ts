@@ -1,18 +1,16 @@
 import { parseDocument } from 'yaml';
+import { isObject } from '../runtime/contract/index.js';
 
 export interface PipelineRename {
   /** The pipeline's name this run; also its consumer group and dead-letter topic prefix. */
   name: string;
   /** Topic names this run, by the name the file uses (`forms` → `bench_ingest_ab12.forms`). */
   topics: Readonly<Record<string, string>>;
-  /** Folder of this run's UCR data source configurations, for every `ucr-postgres` sink. */
+  /** Folder of this run's UCR data source configurations, for every `ucr-catalog` resource. */
   ucrConfigFolder?: string;
-  /** More settings for every `ucr-postgres` sink (e.g. `buildStartDelayMs: 0` for one worker). */
-  ucrSinkSettings?: Readonly<Record<string, unknown>>;
+  /** More settings for every `ucr-catalog` resource (e.g. `buildStartDelayMs: 0` for one worker). */
+  ucrCatalogSettings?: Readonly<Record<string, unknown>>;
 }
-
-const isMap = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A shipped pipeline file made safe to run beside other runs: its own name and consumer group,
@@ -27,10 +25,10 @@ export function preparePipeline(text: string, rename: PipelineRename): string {
   );
   const document = parseDocument(withTopics);
   const pipeline: unknown = document.toJS();
-  if (!isMap(pipeline)) throw new Error('the pipeline file is not a mapping');
+  if (!isObject(pipeline)) throw new Error('the pipeline file is not a mapping');
   document.set('name', rename.name);
   const source = pipeline.source;
-  if (isMap(source) && source.type === 'kafka') {
+  if (isObject(source) && source.type === 'kafka') {
     document.setIn(['source', 'group'], rename.name);
     if (Array.isArray(source.topics))
       document.setIn(
@@ -40,15 +38,15 @@ export function preparePipeline(text: string, rename: PipelineRename): string {
         ),
       );
   }
-  if (isMap(pipeline.deadLetter) && typeof pipeline.deadLetter.topic === 'string')
+  if (isObject(pipeline.deadLetter) && typeof pipeline.deadLetter.topic === 'string')
     document.setIn(['deadLetter', 'topic'], `${rename.name}.dead-letter`);
-  if (rename.ucrConfigFolder && isMap(pipeline.sinks))
-    for (const [key, sink] of Object.entries(pipeline.sinks)) {
-      if (!isMap(sink) || sink.type !== 'ucr-postgres') continue;
-      document.setIn(['sinks', key, 'configFolder'], rename.ucrConfigFolder);
-      document.setIn(['sinks', key, 'configPollMs'], 0);
-      for (const [setting, value] of Object.entries(rename.ucrSinkSettings ?? {}))
-        document.setIn(['sinks', key, setting], value);
+  if (rename.ucrConfigFolder && isObject(pipeline.resources))
+    for (const [key, resource] of Object.entries(pipeline.resources)) {
+      if (!isObject(resource) || resource.type !== 'ucr-catalog') continue;
+      document.setIn(['resources', key, 'configFolder'], rename.ucrConfigFolder);
+      document.setIn(['resources', key, 'configPollMs'], 0);
+      for (const [setting, value] of Object.entries(rename.ucrCatalogSettings ?? {}))
+        document.setIn(['resources', key, setting], value);
     }
   return document.toString();
 }

@@ -3,8 +3,9 @@
  * change events (20,000 with `--quick`) are written to the primary store's tables
  * (`tributary_store.forms` / `.cases`) under a domain of the run's own, then the UCR pipeline
  * (`pipelines/examples/ucr-to-postgres.yaml`, run by the CLI with one worker, topics of its own and
- * left empty) is started with the shipped data sources retargeted to that domain: the
- * `ucr-postgres` sink builds each new table by backfilling it from the primary store. The build is
+ * left empty) is started with the shipped data sources retargeted to that domain: its `ucr-catalog`
+ * resource builds each new table by running the pipeline's `ucr` stage and `ucr-postgres` sink over
+ * the primary store (a bounded source through the engine). The build is
  * timed by the catalog (`tributary_ucr.data_sources`: from the first table's `created_at` to the
  * last one's `built_at`, `buildStartDelayMs: 0`).
  *
@@ -25,7 +26,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readEndpoints } from '../connectors/endpoints.js';
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
-import { pinnedSubtypes } from '../connectors/ucr/ucr-backfill.js';
+import { pinnedSubtypes } from '../commcare/ucr/pinned-subtypes.js';
 import { ucrColumnType } from '../connectors/ucr/ucr-table-ddl.js';
 import { ucrViewName } from '../commcare/ucr/ucr-table-names.js';
 import { compileDataSource } from '../commcare/ucr/compile-data-source.js';
@@ -44,7 +45,7 @@ const pipelineFile =
   process.env.BENCH_INGEST_PIPELINE ?? join(root, 'pipelines', 'examples', 'ucr-to-postgres.yaml');
 const dataSourceFolder = process.env.BENCH_UCR_FOLDER ?? join(root, 'pipelines', 'ucr');
 const cli = join(root, 'dist', 'cli', 'main.js');
-/** The ucr-postgres sink's default `backfillChunkDocs`, which the baseline's pages match. */
+/** The ucr-catalog resource's default `backfillChunkDocs`, which the baseline's pages match. */
 const chunkDocs = 500;
 
 function sizes(quick: boolean) {
@@ -274,7 +275,7 @@ export async function rebuildScenario(options: {
           name,
           topics: { forms: topics[0]!, cases: topics[1]! },
           ucrConfigFolder: folder,
-          ucrSinkSettings: { buildStartDelayMs: 0 },
+          ucrCatalogSettings: { buildStartDelayMs: 0 },
         }),
       );
       const proc = spawn(process.execPath, [cli, 'run', file, '--port', '0'], {
@@ -350,7 +351,7 @@ export async function rebuildScenario(options: {
         rows: rowCounts,
         note:
           'documents/s = documents in the primary store (of the run domain) / seconds to build every data source table; ' +
-          'pipeline: catalog created_at of the first table to built_at of the last (the sink backfills, buildStartDelayMs 0); ' +
+          'pipeline: catalog created_at of the first table to built_at of the last (the ucr-catalog builds through the pipeline, buildStartDelayMs 0); ' +
           'bare: keyset pages of 500 → compiled data sources → COPY, one data source after another, in the scenario process.',
       },
     };

@@ -497,6 +497,10 @@ async function timeSinkMethod(
         pipeline: 'bench',
         logger: silentLogger,
         signal: new AbortController().signal,
+        endpoints: readEndpoints(),
+        resource: () => {
+          throw new Error('no declared resources in this benchmark');
+        },
         resources,
         delivery,
       });

@@ -124,6 +124,10 @@ async function openWriter(
       pipeline: 'bench-sink-postgres',
       logger: silentLogger,
       signal: new AbortController().signal,
+      endpoints: readEndpoints(),
+      resource: () => {
+        throw new Error('no declared resources in this benchmark');
+      },
       resources,
       delivery: { maxBatchRecords: batchSize, maxBatchBytes: 16 * 2 ** 20, maxWaitMs: 100, maxInFlight: 4 },
     });

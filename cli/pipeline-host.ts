@@ -2,13 +2,14 @@
  * Runs several pipelines in one process, each its own consumer group: builds their components,
  * wires the dead-letter writer, serves health and metrics, and stops them all on request.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { defaultKafkaLibrary, kafkaClient, kafkaProducer } from '../connectors/kafka/kafka-resources.js';
 import { produceDeadLetters } from '../connectors/kafka/kafka-dead-letters.js';
 import { ensureDeadLetterTable, insertDeadLetters } from '../connectors/postgres/postgres-dead-letters.js';
 import { postgresPool } from '../connectors/postgres/postgres-pool.js';
 import { readEndpoints } from '../connectors/endpoints.js';
 import type { PipelinePlan } from '../runtime/config/index.js';
-import type { DeadLetter, DeadLetterWriter, Logger } from '../runtime/contract/index.js';
+import type { DeadLetter, DeadLetterWriter, Endpoints, Logger } from '../runtime/contract/index.js';
 import { PipelineRunner } from '../runtime/engine/pipeline-runner.js';
 import { ResourcePool } from '../runtime/engine/resources.js';
 import { PipelineMetrics } from '../runtime/telemetry/metrics.js';
@@ -17,6 +18,8 @@ import { ensureTopics, writtenTopics } from './topics.js';
 export class PipelineHost {
   readonly resources = new ResourcePool();
   readonly metrics: PipelineMetrics;
+  /** Read once here (or given): every component of every pipeline gets these. */
+  readonly endpoints: Endpoints;
   private readonly runners: PipelineRunner[] = [];
   private readonly abort = new AbortController();
   private fatal: Error | undefined;
@@ -24,14 +27,15 @@ export class PipelineHost {
 
   constructor(
     private readonly logger: Logger,
-    options: { defaultMetrics?: boolean } = {},
+    private readonly options: { defaultMetrics?: boolean; endpoints?: Endpoints; tracer?: Tracer } = {},
   ) {
     this.metrics = new PipelineMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    this.endpoints = options.endpoints ?? readEndpoints();
   }
 
   /** Ensures the topics pipelines write and the dead-letter table, then starts every pipeline. */
   async start(plans: PipelinePlan[]): Promise<void> {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const topics = plans.flatMap(writtenTopics);
     if (topics.length) {
       const admin = await (
@@ -61,6 +65,8 @@ export class PipelineHost {
           metrics: this.metrics,
           resources: this.resources,
           deadLetters: this.deadLetterWriterFor(plan, this.resources),
+          endpoints,
+          ...(this.options.tracer ? { tracer: this.options.tracer } : {}),
         },
         this.abort.signal,
       );
@@ -112,6 +118,11 @@ export class PipelineHost {
     setTimeout(check, firstMs).unref();
   }
 
+  /** The running pipeline of this name (admin API: pause, resume, this worker's view). */
+  runner(name: string): PipelineRunner | undefined {
+    return this.runners.find((r) => r.name === name);
+  }
+
   onFatal(listener: (error: Error) => void): void {
     this.fatalListeners.push(listener);
   }
@@ -139,7 +150,7 @@ export class PipelineHost {
 
   /** Dead letters go to the pipeline's dead-letter topic (when it reads the log) and to the table. */
   deadLetterWriterFor(plan: PipelinePlan, resources: ResourcePool): DeadLetterWriter {
-    const endpoints = readEndpoints();
+    const endpoints = this.endpoints;
     const onLog = plan.source.spec.topics !== undefined;
     return {
       write: async (letters: DeadLetter[]) => {

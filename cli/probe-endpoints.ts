@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import nano from 'nano';
 import pgPromise from 'pg-promise';
-import { createS3Client } from '../connectors/blob/s3-client.js';
+import { createS3Client, s3Location } from '../connectors/blob/s3-client.js';
 import type { Endpoints } from '../connectors/endpoints.js';
 
 export interface ProbeResult {
@@ -110,7 +110,7 @@ const probes: Record<string, (e: Endpoints) => { address: string; run: () => Pro
   s3: (e) => ({
     address: `${e.S3_ENDPOINT} bucket ${e.S3_BUCKET}`,
     run: async () => {
-      const exists = await createS3Client(e).bucketExists(e.S3_BUCKET);
+      const exists = await createS3Client(s3Location(e)).bucketExists(e.S3_BUCKET);
       if (!exists) throw new Error(`bucket ${e.S3_BUCKET} does not exist`);
       return 'bucket present';
     },

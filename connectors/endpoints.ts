@@ -1,8 +1,10 @@
 /**
  * Where every outside system lives: one environment variable per endpoint, each with the local
- * stack's default (deploy/local), read and checked in this one place.
+ * stack's default (deploy/local), read and checked in this one place. The CLI reads them once and
+ * hands them to every component through its context (`ctx.endpoints`); components never read them.
  */
 import { z } from 'zod';
+import type { Endpoints as ContractEndpoints } from '../runtime/contract/index.js';
 
 const url = (protocols: string[]) =>
   z
@@ -66,7 +68,8 @@ const endpointsSchema = z.object({
     .describe('Bucket for raw submissions, attachments and exports.'),
 });
 
-export type Endpoints = Readonly<z.infer<typeof endpointsSchema>>;
+/** The contract's endpoints (what every component's context carries), as read here. */
+export type Endpoints = ContractEndpoints;
 
 /** Names and descriptions of every endpoint variable, for docs and the demo. */
 export const endpointVariables = Object.entries(endpointsSchema.shape).map(([name, schema]) => ({
@@ -97,5 +100,6 @@ export function readEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
     });
     throw new EndpointConfigError(`bad endpoint configuration:\n  ${problems.join('\n  ')}`);
   }
-  return Object.freeze(parsed.data);
+  const endpoints: Endpoints = parsed.data;
+  return Object.freeze(endpoints);
 }

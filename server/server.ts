@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../runtime/contract/index.js';
 import type { Endpoints } from '../connectors/endpoints.js';
 import { FilesystemBlobStore, S3BlobStore, type BlobStore } from '../connectors/blob/blob-store.js';
+import { s3Location } from '../connectors/blob/s3-client.js';
 import { CouchUserDirectory, type UserDirectory } from '../connectors/couchdb/user-directory.js';
 import { pgp, type Database } from '../connectors/postgres/postgres-pool.js';
 import { DirectoryAuthenticator } from './auth/directory-authenticator.js';
@@ -96,13 +97,7 @@ async function openServices(options: ServerOptions): Promise<ServerServices> {
   });
   const blobs: BlobStore =
     options.blobs === 's3'
-      ? new S3BlobStore({
-          endpoint: endpoints.S3_ENDPOINT,
-          region: endpoints.S3_REGION,
-          accessKey: endpoints.S3_ACCESS_KEY,
-          secretKey: endpoints.S3_SECRET_KEY,
-          bucket: endpoints.S3_BUCKET,
-        })
+      ? new S3BlobStore(s3Location(endpoints))
       : new FilesystemBlobStore(options.blobs.folder);
   // Redis only caches here: fail fast rather than queue while it is down.
   const redis = new Redis(endpoints.REDIS_URL, {

@@ -138,6 +138,7 @@ async function replay(
           await writer.write(batch);
         },
       },
+      endpoints: host.endpoints,
     },
     new AbortController().signal,
   );

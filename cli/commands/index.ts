@@ -1,6 +1,6 @@
 // Every command of `tributary`, declared through the command layer (cli/command.ts), in the order
 // `tributary --help` lists them. Adding a command is one module here and one line in this array.
-import { defineCommand, type CommandSpec, type OptionSpec } from '../command.js';
+import { defineCommand, listOption, type CommandSpec, type OptionSpec } from '../command.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { formatProbeTable } from '../format.js';
 import { probeEndpoints } from '../probe-endpoints.js';
@@ -13,6 +13,7 @@ import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { searchQueryCommand } from './search.js';
 import { serveCommand } from './serve.js';
+import { testCommand } from './test.js';
 import { seedDemoCommand, submitCommand } from './submit.js';
 import { ucrCommand } from './ucr.js';
 import { ucrCheckCommand } from './ucr-check.js';
@@ -34,6 +35,12 @@ const string = (description: string, valueName = 'VALUE', extra: Partial<OptionS
 });
 const flag = (description: string): OptionSpec => ({ type: 'boolean', description });
 
+const setOption = string(
+  'Override a value of every pipeline file given, e.g. sinks.out.table=public.docs (repeatable; YAML value).',
+  'PATH=VALUE',
+  { multiple: true },
+);
+
 const PIPELINES = 'Pipelines';
 const SCHEMAS = 'Schemas';
 const SUBMISSIONS = 'Submissions and the server';
@@ -51,29 +58,50 @@ export const commands: readonly CommandSpec[] = [
     name: 'run',
     group: PIPELINES,
     summary: 'Run pipelines until SIGTERM/SIGINT, then drain, commit and leave the group.',
-    usage: '<pipeline files…> [--workers N] [--port P]',
+    usage: '<pipeline files…> [--workers N] [--port P] [--set path=value…]',
     options: {
       workers: string('Worker processes of the same pipelines (one consumer group).', 'N', { default: '1' }),
-      port: string('Port of /metrics, /healthz and /readyz (0: none).', 'P', {
+      port: string('Port of /metrics, /healthz, /readyz and the admin API (0: none).', 'P', {
         default: process.env.TRIBUTARY_METRICS_PORT ?? '9464',
       }),
       host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
+      set: setOption,
     },
     positionals: { min: 1 },
     description:
       'Ctrl-C or SIGTERM drains: in-flight batches finish and commit, workers leave the group, exit 0. ' +
       'A second signal during the drain is ignored (logged); a third exits at once.',
-    examples: ['tributary run pipelines/examples/cases-to-postgres.yaml --workers 2'],
+    examples: [
+      'tributary run pipelines/examples/cases-to-postgres.yaml --workers 2',
+      'tributary run pipelines/examples/cases-to-postgres.yaml --set delivery.maxBatchRecords=1000',
+    ],
     run: (input) => runCommand(input),
   }),
   defineCommand({
     name: 'validate',
     group: PIPELINES,
     summary: 'Check pipeline files without connecting to anything (file:line:col path: message).',
-    usage: '<files or folders…>',
+    usage: '<files or folders…> [--set path=value…]',
+    options: { set: setOption },
     positionals: { min: 1 },
-    examples: ['tributary validate pipelines/'],
+    examples: [
+      'tributary validate pipelines/',
+      'tributary validate pipelines/examples --set delivery.maxInFlight=2',
+    ],
     run: (input) => validateCommand(input),
+  }),
+  defineCommand({
+    name: 'test',
+    group: PIPELINES,
+    summary: 'Run *.test.yaml files beside pipelines and UCR data sources, offline (exit 1 on a failure).',
+    usage: '[files or folders…] [--set path=value…]',
+    description:
+      'A test file names the file it tests (pipeline: x.yaml or dataSource: x.json) and lists tests: input ' +
+      'records or documents, and what each sink receives or the rows of the table. Folders stand for every ' +
+      '*.test.yaml below them; with no argument, pipelines/. A failure prints each difference at its line.',
+    options: { set: setOption },
+    examples: ['tributary test', 'tributary test pipelines/examples/cases-to-postgres.test.yaml'],
+    run: ({ positionals, values, registry }) => testCommand(positionals, listOption(values, 'set'), registry),
   }),
   defineCommand({
     name: 'docs',
@@ -96,13 +124,19 @@ export const commands: readonly CommandSpec[] = [
     name: 'status',
     group: PIPELINES,
     summary: 'Group state, members, per-partition offsets and lag, dead letters, backlogs, views.',
-    usage: '<pipeline files…> [--json]',
-    options: { json: flag('Print the status as JSON.') },
-    positionals: { min: 1 },
+    usage: '<pipeline files…> [--json] | --admin-url URL [--json]',
+    options: {
+      json: flag('Print the status as JSON.'),
+      'admin-url': string(
+        'Read it from a running `run` or `serve` (its metrics port; token from TRIBUTARY_ADMIN_TOKEN).',
+        'URL',
+      ),
+    },
+    examples: ['TRIBUTARY_ADMIN_TOKEN=… tributary status --admin-url http://127.0.0.1:9464'],
     run: async (input) => {
       const code = await statusCommand(input);
       // The task queues (exports, imports) beside the pipelines: waiting, active, failed, delayed.
-      if (!input.values.json && code === 0)
+      if (!input.values.json && !input.values['admin-url'] && code === 0)
         input.out(
           await queueStatusLines().catch((error: Error) => `task queues: unknown (${error.message})`),
         );
@@ -275,6 +309,11 @@ export const commands: readonly CommandSpec[] = [
         },
       ),
       'page-size': string('Documents read per page of an export.', 'N', { default: '1000' }),
+      // Off by default: several workers often share a machine; Kubernetes passes --port=9464.
+      port: string('Port of /metrics (queue depths), /healthz and /readyz (0: none).', 'P', {
+        default: '0',
+      }),
+      host: string('Address the metrics server binds.', 'HOST', { default: '127.0.0.1' }),
       prefix: string('Key prefix of the queues and task status in Redis.', 'P'),
       exports: string('Folder of export configurations (default pipelines/exports).', 'DIR'),
     },

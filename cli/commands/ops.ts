@@ -12,11 +12,17 @@ import { postgresPool } from '../../connectors/postgres/postgres-pool.js';
 import type { SourceBacklog } from '../../runtime/contract/index.js';
 import type { PipelinePlan } from '../../runtime/config/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
-import { flagOption, requiredOption, UsageError, type CommandInput } from '../command.js';
+import { fetchStatuses } from '../admin-client.js';
+import { flagOption, requiredOption, stringOption, UsageError, type CommandInput } from '../command.js';
 import { formatTable } from '../format.js';
 import { loadPlans } from '../load-plans.js';
 import { declaredTopics, ensureTopics } from '../topics.js';
-import { formatUcrStatus, ucrStatus, type UcrStatus } from './rebuild.js';
+import { createLogger } from '../../runtime/telemetry/logger.js';
+import {
+  componentStatuses,
+  formatComponentStatuses,
+  type ComponentStatusAnswer,
+} from '../component-status.js';
 
 async function withAdmin<T>(resources: ResourcePool, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await (
@@ -71,8 +77,8 @@ export interface PipelineStatus {
   deadLetters: { total: number; pending: number } | null;
   /** For sources that keep their own positions (the outbox); null when their store did not answer. */
   backlog?: SourceBacklog | null;
-  /** For pipelines with a `ucr-postgres` sink: their data sources' tables and unusable configurations. */
-  ucr?: UcrStatus;
+  /** What components with a status hook say (a catalog's tables and builds), by path in the file. */
+  components: Record<string, ComponentStatusAnswer>;
 }
 
 export async function pipelineStatus(
@@ -105,17 +111,13 @@ export async function pipelineStatus(
       });
     }
   }
+  const context = { endpoints: readEndpoints(), resources, logger: createLogger({ level: 'warn' }) };
   const backlog = plan.source.spec.backlog
-    ? await plan.source.spec.backlog(plan.source.config as never, resources).catch(() => null)
+    ? await plan.source.spec
+        .backlog(plan.source.config as never, { ...context, pipeline: plan.name })
+        .catch(() => null)
     : undefined;
-  const ucr = Object.values(plan.sinks).some((sink) => sink.type === 'ucr-postgres')
-    ? await ucrStatus(await postgresPool(resources, readEndpoints().DATABASE_URL))
-        .then((all) => ({
-          tables: all.tables.filter((t) => t.pipeline === plan.name),
-          configErrors: all.configErrors.filter((e) => e.pipeline === plan.name),
-        }))
-        .catch(() => undefined)
-    : undefined;
+  const components = await componentStatuses(plan, context);
   // The table lives in PostgreSQL; status still reports the log side without it.
   const deadLetters: PipelineStatus['deadLetters'] = await countDeadLetters(
     await postgresPool(resources, readEndpoints().DATABASE_URL),
@@ -135,17 +137,23 @@ export async function pipelineStatus(
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     deadLetters,
     ...(backlog !== undefined ? { backlog } : {}),
-    ...(ucr ? { ucr } : {}),
+    components,
   };
 }
 
 export async function statusCommand({ values, positionals, registry, out }: CommandInput): Promise<number> {
-  const plans = await loadPlans(positionals, registry);
+  const adminUrl = stringOption(values, 'admin-url');
+  if (!positionals.length === !adminUrl)
+    throw new UsageError('give pipeline files, or --admin-url of a running process (not both)');
+  const plans = adminUrl ? [] : await loadPlans(positionals, registry);
   const resources = new ResourcePool();
   try {
-    const statuses = await withAdmin(resources, (admin) =>
-      Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
-    );
+    // A running `run` or `serve` answers from its admin API; otherwise ask the broker and stores.
+    const statuses = adminUrl
+      ? await fetchStatuses(adminUrl)
+      : await withAdmin(resources, (admin) =>
+          Promise.all(plans.map((plan) => pipelineStatus(plan, admin, resources))),
+        );
     if (flagOption(values, 'json')) {
       out(JSON.stringify(statuses, null, 2));
       return 0;
@@ -157,7 +165,8 @@ export async function statusCommand({ values, positionals, registry, out }: Comm
       out(
         `${s.pipeline}  group ${s.group}  ${s.state}  ${s.members.length} member(s)  lag ${s.lag}  dead letters ${dlq}`,
       );
-      if (s.ucr) out(formatUcrStatus(s.ucr).replace(/^/gm, '  '));
+      const components = formatComponentStatuses(s.components);
+      if (components) out(components.replace(/^/gm, '  '));
       if (s.backlog !== undefined) {
         const age = s.backlog?.oldestAgeSeconds;
         out(

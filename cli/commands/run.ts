@@ -7,9 +7,11 @@ import { fork } from 'node:child_process';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import type { PipelinePlan } from '../../runtime/config/index.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
+import { startTracing } from '../../runtime/telemetry/tracing.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
-import { numberOption, stringOption, type CommandInput } from '../command.js';
-import { loadPlans } from '../load-plans.js';
+import { adminApi } from '../admin-operations.js';
+import { listOption, numberOption, stringOption, type CommandInput } from '../command.js';
+import { loadPlans, parseOverrides } from '../load-plans.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { onStopSignals, stopSignals } from '../stop-signals.js';
 
@@ -17,17 +19,19 @@ export async function runCommand({ values, positionals, registry }: CommandInput
   const workers = numberOption(values, 'workers', { min: 1 })!;
   const port = numberOption(values, 'port', { min: 0 })!;
   const host = stringOption(values, 'host')!;
-  const plans = await loadPlans(positionals, registry);
+  const sets = listOption(values, 'set');
+  const plans = await loadPlans(positionals, registry, parseOverrides(sets));
   // A bad endpoint variable is bad input: say so (exit 2) before anything starts.
   readEndpoints();
-  if (workers > 1) return superviseWorkers(workers, positionals, port, host);
+  if (workers > 1) return superviseWorkers(workers, positionals, port, host, sets);
   return runWorker(plans, port, host);
 }
 
 /** One worker process: the pipelines until a stop signal or a fatal error; rejects when they cannot start. */
 async function runWorker(plans: PipelinePlan[], port: number, address: string): Promise<number> {
   const logger = createLogger().child({ worker: process.env.TRIBUTARY_WORKER ?? '0' });
-  const host = new PipelineHost(logger);
+  const tracing = startTracing(`tributary-run:${plans.map((p) => p.name).join(',')}`);
+  const host = new PipelineHost(logger, tracing.tracer ? { tracer: tracing.tracer } : {});
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
   let stopRequested!: () => void;
@@ -48,6 +52,7 @@ async function runWorker(plans: PipelinePlan[], port: number, address: string): 
 
   const server = port
     ? await startTelemetryServer(port, address, host.metrics.registry, {
+        admin: adminApi(host, plans),
         healthy: () => host.healthy,
         ready: () => host.ready,
         notReadyReasons: () => host.notReadyReasons(),
@@ -62,6 +67,7 @@ async function runWorker(plans: PipelinePlan[], port: number, address: string): 
       logger.debug({ err: error }, 'Could not start the pipelines.');
       await stop('start failed', 1);
       server?.close();
+      await tracing.shutdown();
       removeHandlers();
       throw error;
     }
@@ -71,6 +77,7 @@ async function runWorker(plans: PipelinePlan[], port: number, address: string): 
   await stopped;
   await stopping;
   server?.close();
+  await tracing.shutdown();
   logger.info({ exitCode }, 'Stopped.');
   return exitCode;
 }
@@ -79,10 +86,17 @@ async function runWorker(plans: PipelinePlan[], port: number, address: string): 
  * Starts N copies of this command, each in a process group of its own so that a terminal's Ctrl-C
  * reaches only this supervisor, which forwards every signal exactly once; exits with the worst code.
  */
-async function superviseWorkers(count: number, files: string[], port: number, host: string): Promise<number> {
+async function superviseWorkers(
+  count: number,
+  files: string[],
+  port: number,
+  host: string,
+  sets: readonly string[],
+): Promise<number> {
   const script = process.argv[1]!;
+  const setArgs = sets.flatMap((set) => ['--set', set]);
   const children = Array.from({ length: count }, (_, i) =>
-    fork(script, ['run', ...files, '--port', String(port ? port + i : 0), '--host', host], {
+    fork(script, ['run', ...files, '--port', String(port ? port + i : 0), '--host', host, ...setArgs], {
       env: { ...process.env, TRIBUTARY_WORKER: String(i) },
       stdio: 'inherit',
       detached: true,

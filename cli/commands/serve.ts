@@ -16,7 +16,9 @@ import {
 import { taskSettings } from './worker.js';
 import { pipelinesStatusProvider } from './pipelines-status.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
+import { startTracing } from '../../runtime/telemetry/tracing.js';
 import { startTelemetryServer } from '../../runtime/telemetry/http-server.js';
+import { adminApi } from '../admin-operations.js';
 import { PipelineHost } from '../pipeline-host.js';
 import { numberOption, stringOption, type CommandInput } from '../command.js';
 import { loadPlans } from '../load-plans.js';
@@ -33,7 +35,9 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
   const plans = positionals.length ? await loadPlans(positionals, registry) : [];
 
   const logger = createLogger();
-  const host = new PipelineHost(logger);
+  // Before the server starts: the receiver's spans and the outbox rows' trace context need it.
+  const tracing = startTracing('tributary-serve');
+  const host = new PipelineHost(logger, tracing.tracer ? { tracer: tracing.tracer } : {});
   const tasks = taskSettings();
   const outboxTable = stringOption(values, 'outbox-table')!;
   const outboxChannel = stringOption(values, 'outbox-channel')!;
@@ -67,6 +71,7 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
   const telemetry =
     plans.length && metricsPort
       ? await startTelemetryServer(metricsPort, address, host.metrics.registry, {
+          admin: adminApi(host, plans),
           healthy: () => host.healthy,
           ready: () => host.ready,
           notReadyReasons: () => host.notReadyReasons(),
@@ -97,5 +102,6 @@ export async function serveCommand({ values, positionals, registry }: CommandInp
   await receiver.close();
   await host.stop();
   telemetry?.close();
+  await tracing.shutdown();
   return exitCode;
 }

@@ -6,6 +6,7 @@
  * path and what was expected there), then a summary line. Exit 0 only when every file is supported,
  * 1 when some are not, 2 for bad usage.
  */
+import { isObject } from '../../runtime/contract/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { compileDataSource, UcrConfigError, type CompiledDataSource } from '../../commcare/ucr/index.js';
@@ -41,9 +42,6 @@ async function jsonFiles(folder: string): Promise<string[]> {
   }
   return out;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A configuration, unwrapped from CommCare's static wrapper (`{domains, config}`) when it is one. */
 function classify(file: string, raw: unknown): Loaded {

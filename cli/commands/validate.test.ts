@@ -34,8 +34,22 @@ describe('tributary validate', () => {
       `${fixtures}/bad-fields.yaml:15:3 delivery.retries: unknown key`,
       `${fixtures}/no-sinks.yaml:1:1 sinks: is required (expected record)`,
       `${fixtures}/typo-source.yaml:3:9 source.type: unknown source type 'kafak'; did you mean 'kafka'?`,
-      '3 of 3 pipeline file(s) invalid.',
+      `${fixtures}/ucr-without-catalog.yaml:4:5 processors[0].catalog: is required: the name of a ucr-catalog resource declared under resources:`,
+      `${fixtures}/ucr-without-catalog.yaml:4:5 processors[0].sink: is required: the name of a ucr-postgres sink of this pipeline`,
+      `${fixtures}/ucr-wrong-references.yaml:8:14 processors[0].catalog: no resource named 'ucrr' (declare one of type ucr-catalog under resources:); did you mean 'ucr'?`,
+      `${fixtures}/ucr-wrong-references.yaml:9:11 processors[0].sink: sink 'out' is a log sink; expected ucr-postgres`,
+      `${fixtures}/ucr-wrong-references.yaml:12:11 processors[1].sink: sink 'reports' has catalog: "other" and this processor catalog: "ucr"; they must name the same one`,
+      '5 of 5 pipeline file(s) invalid.',
     ]);
+  });
+
+  it('names where the settings of a ucr-postgres sink of an older file went', async () => {
+    const { errors } = capture();
+    const old = 'test/fixtures/old-pipelines/ucr-sink-with-catalog-settings.yaml';
+    expect(await validate([old])).toBe(2);
+    expect(errors).toContain(
+      `${old}:12:5 sinks.reports.configFolder: unknown key for sink 'ucr-postgres': it belongs to the ucr-catalog resource the sink names (resources: { ucr: { type: ucr-catalog, … } })`,
+    );
   });
 
   it('accepts the shipped pipelines and exits 0', async () => {

@@ -2,9 +2,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatProblem, loadPipelineFile } from '../../runtime/config/index.js';
-import type { CommandInput } from '../command.js';
+import { listOption, type CommandInput } from '../command.js';
+import { parseOverrides } from '../load-plans.js';
 
-/** Files as given; a directory stands for every .yaml/.yml file below it. */
+/** Files as given; a directory stands for every .yaml/.yml file below it except tests (`*.test.yaml`). */
 export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
@@ -13,7 +14,7 @@ export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
       const entries = await readdir(path, { recursive: true });
       files.push(
         ...entries
-          .filter((e) => /\.ya?ml$/.test(e))
+          .filter((e) => /\.ya?ml$/.test(e) && !/\.test\.ya?ml$/.test(e))
           .sort()
           .map((e) => join(path, e)),
       );
@@ -24,11 +25,18 @@ export async function expandPipelineFiles(paths: string[]): Promise<string[]> {
   return files;
 }
 
-export async function validateCommand({ positionals, registry, out, err }: CommandInput): Promise<number> {
+export async function validateCommand({
+  positionals,
+  values,
+  registry,
+  out,
+  err,
+}: CommandInput): Promise<number> {
+  const overrides = parseOverrides(listOption(values, 'set'));
   let bad = 0;
   const files = await expandPipelineFiles(positionals);
   for (const file of files) {
-    const result = await loadPipelineFile(file, registry);
+    const result = await loadPipelineFile(file, registry, process.env, { overrides });
     if (result.ok) continue;
     bad++;
     for (const problem of result.problems) err(formatProblem(problem));

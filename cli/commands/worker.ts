@@ -19,6 +19,7 @@ import { runExportTask } from '../../server/exports/export-task.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';
 import { UsageError, type OptionValues } from '../command.js';
 import { formatTable } from '../format.js';
+import { startWorkerTelemetry } from '../worker-telemetry.js';
 import { repoRoot } from '../repo-root.js';
 
 export function taskSettings(values: OptionValues = {}): TaskModuleSettings {
@@ -59,6 +60,15 @@ export async function workerCommand(values: OptionValues): Promise<number> {
     await scheduleDailyExports(services).catch((error: Error) =>
       logger.warn({ err: error.message }, 'Could not schedule the daily saved exports.'),
     );
+  const port = Number(values.port ?? 0);
+  const telemetry = port
+    ? await startWorkerTelemetry(
+        port,
+        String(values.host ?? '127.0.0.1'),
+        () => queueCounts({ redisUrl: readEndpoints().REDIS_URL, prefix: taskSettings(values).prefix }),
+        () => true,
+      )
+    : undefined;
   logger.info({ queues, concurrency: values.concurrency }, 'The worker is taking tasks.');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
@@ -67,6 +77,7 @@ export async function workerCommand(values: OptionValues): Promise<number> {
   logger.info({}, 'Stopping: finishing the tasks in hand.');
   await workers.close();
   await services.close();
+  telemetry?.close();
   return 0;
 }
 

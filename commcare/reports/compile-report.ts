@@ -24,7 +24,7 @@ import {
   type ReportOutput,
   type RowShaping,
 } from './report-rows.js';
-import { quoteIdentifier } from './sql-identifier.js';
+import { quoteIdentifier } from '../sql/quote-identifier.js';
 import { SqlParams } from './sql-params.js';
 import { ucrSchema, ucrViewName } from './ucr-view-name.js';
 

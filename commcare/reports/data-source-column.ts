@@ -1,6 +1,6 @@
 /** What a report needs to know of a data source column, and how each type reads and compares in SQL. */
 import type { UcrDatatype } from '../ucr/contract.js';
-import { quoteIdentifier } from './sql-identifier.js';
+import { quoteIdentifier } from '../sql/quote-identifier.js';
 import type { SqlCast } from './sql-params.js';
 
 /** One column of the data source view: its id and the datatype its SQL type stands for. */

@@ -18,5 +18,5 @@ export type { ReportConfigIssue } from './report-config-error.js';
 export { reportCsv } from './report-csv.js';
 export { noneChoice, showAllChoice } from './report-filters.js';
 export { ReportRequestError } from './report-request-error.js';
-export { quoteIdentifier } from './sql-identifier.js';
+export { quoteIdentifier } from '../sql/quote-identifier.js';
 export { isValidDomain, ucrSchema, ucrViewName } from './ucr-view-name.js';

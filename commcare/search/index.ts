@@ -49,6 +49,7 @@ export {
   indexNames,
   type IndexDefinition,
 } from './index-definition.js';
+export { searchIndexType, type SearchIndexCatalog } from './search-index-catalog.js';
 export { encodeCursor, listPageSize, listQuery, type ListName, type ListQuery } from './list-queries.js';
 export { phoneticCodes, soundex } from './phonetic-codes.js';
 export { SearchRequestError } from './search-request-error.js';

@@ -4,13 +4,30 @@
  * every view. Turning the event into the CommCare document is the UCR language's
  * (`formEventToDoc`/`caseEventToDoc`); this file only classifies.
  */
+import { isObject } from '../../runtime/contract/index.js';
 import type { Case } from '../../schemas/generated/case.js';
 import type { Form } from '../../schemas/generated/form.js';
 
-export type ChangeEvent = { kind: 'form'; event: Form } | { kind: 'case'; event: Case };
+/**
+ * A configuration document from the config store as the CouchDB sources deliver it: the CommCare
+ * document (`_id`, `doc_type`, `domain`, its fields) with the change-event envelope (doc_id,
+ * version from the revision, deleted, changed_on). How `CommCareUser` and `Location` data sources
+ * are built.
+ */
+export interface DocumentEvent extends Record<string, unknown> {
+  _id: string;
+  doc_id: string;
+  domain: string;
+  doc_type: string;
+  version: number;
+  deleted: boolean;
+}
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+export type ChangeEvent =
+  { kind: 'form'; event: Form } | { kind: 'case'; event: Case } | { kind: 'document'; event: DocumentEvent };
+
+/** The doc types of configuration documents data sources read (the reference's referenced_doc_type). */
+export const documentDocTypes: readonly string[] = ['CommCareUser', 'Location'];
 
 /**
  * The form or case event in a record value, or undefined for anything else. Accepts the plain
@@ -26,11 +43,19 @@ export function changeEventOf(value: unknown): ChangeEvent | undefined {
     return { kind: 'form', event: value as unknown as Form };
   if (typeof value.case_type === 'string' && isObject(value.properties))
     return { kind: 'case', event: value as unknown as Case };
+  if (
+    typeof value._id === 'string' &&
+    typeof value.doc_type === 'string' &&
+    documentDocTypes.includes(value.doc_type) &&
+    typeof value.version === 'number'
+  )
+    return { kind: 'document', event: value as DocumentEvent };
   return undefined;
 }
 
 /** The referenced doc type of the data sources a change can touch. */
-export function referencedDocTypeOf(change: ChangeEvent): 'XFormInstance' | 'CommCareCase' {
+export function referencedDocTypeOf(change: ChangeEvent): string {
+  if (change.kind === 'document') return change.event.doc_type;
   return change.kind === 'form' ? 'XFormInstance' : 'CommCareCase';
 }
 

@@ -4,7 +4,7 @@
  * Shared by the `ucr` stage (a batch of change events) and rebuilds (a chunk of the primary store).
  */
 import type { UcrLookupKey, UcrLookups, UcrRow } from './contract.js';
-import { lookupKeyId, type UcrActiveDataSource } from './ucr-stage-link.js';
+import { lookupKeyId, type UcrActiveDataSource } from './ucr-catalog.js';
 
 /** One document and the data sources to evaluate it for. */
 export interface UcrDocumentJob {

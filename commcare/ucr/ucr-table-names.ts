@@ -5,18 +5,18 @@
  * physical table `<domain>_<table_id>_<first 8 hex of the definition hash>`. Names longer than
  * PostgreSQL's 63 bytes keep their left part and end in `_` + 8 hex of the sha1 of the full name,
  * as CommCare does. Identifiers are validated before any name is built, and every name is quoted
- * where it is used.
+ * where it is used, by the one `quoteIdentifier` (commcare/sql).
  */
 import { createHash } from 'node:crypto';
+import { maxIdentifierBytes, qualifiedName } from '../sql/quote-identifier.js';
+
+export { maxIdentifierBytes, quoteIdentifier } from '../sql/quote-identifier.js';
 
 /** The schema holding the UCR tables, their views and the catalog. */
 export const ucrSchema = 'tributary_ucr';
 
 /** The schema holding one version table per physical table (same name), for the version guard. */
 export const ucrVersionsSchema = 'tributary_ucr_versions';
-
-/** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
-export const maxIdentifierBytes = 63;
 
 const allowed = /^[A-Za-z0-9_-]+$/;
 
@@ -65,15 +65,9 @@ export function ucrPhysicalTableName(domain: string, tableId: string, definition
   return truncateIdentifier(`${domain}_${tableId}_${definitionHash.slice(0, 8).toLowerCase()}`);
 }
 
-/** `"name"` with embedded quotes doubled: the one way a name enters SQL. */
-export function quoteIdentifier(name: string): string {
-  if (name.includes('\0')) throw new UcrNameError('an identifier cannot contain NUL');
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** `"tributary_ucr"."name"`. */
 export function ucrQualified(name: string, schema = ucrSchema): string {
-  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+  return qualifiedName(schema, name);
 }
 
 /** The key that routes a data source's records to the sink: `<domain>/<table_id>@<definition hash>`. */

@@ -5,8 +5,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { RetryableError } from '../../runtime/contract/index.js';
+import { createS3Client, type S3Location } from './s3-client.js';
+
+export type { S3Location } from './s3-client.js';
 
 export interface BlobStore {
   /** Resolves once the object is durable. Throws RetryableError when the store cannot be reached. */
@@ -59,29 +62,12 @@ export class FilesystemBlobStore implements BlobStore {
   }
 }
 
-export interface S3Location {
-  endpoint: string;
-  region: string;
-  accessKey: string;
-  secretKey: string;
-  bucket: string;
-}
-
 export class S3BlobStore implements BlobStore {
   private readonly client: Client;
   private bucketChecked: Promise<void> | undefined;
 
   constructor(private readonly s3: S3Location) {
-    const url = new URL(s3.endpoint);
-    this.client = new Client({
-      endPoint: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-      useSSL: url.protocol === 'https:',
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      region: s3.region,
-      pathStyle: true,
-    });
+    this.client = createS3Client(s3);
   }
 
   get location(): string {

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   RetryableError,
   defineSource,
@@ -19,6 +18,7 @@ import {
   type CouchChange,
   type CouchDocument,
 } from './couchdb-change-event.js';
+import { serverOf } from './couchdb-server.js';
 
 /** CommCare's configuration document types and the topics their changes go to. */
 export const defaultTopicByDocType: Readonly<Record<string, string>> = Object.freeze({
@@ -133,19 +133,6 @@ interface ChangesPage {
 /** A request ended by our own deadline rather than by the server (pouchdb-server ignores `timeout`). */
 class PollDeadline extends Error {}
 
-/** The CouchDB server as plain fetch sees it: a base URL without credentials and the headers that carry them. */
-function serverOf(url: string): { base: string; headers: Record<string, string> } {
-  const parsed = new URL(url);
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (parsed.username || parsed.password) {
-    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    parsed.username = '';
-    parsed.password = '';
-  }
-  return { base: parsed.toString().replace(/\/+$/, ''), headers };
-}
-
 class CouchHttpError extends Error {
   constructor(
     message: string,
@@ -170,7 +157,7 @@ export class CouchdbSource implements Source {
     private readonly config: CouchdbSourceConfig,
     private readonly ctx: ComponentContext,
   ) {
-    this.server = serverOf(config.url ?? readEndpoints().COUCHDB_URL);
+    this.server = serverOf(config.url ?? ctx.endpoints.COUCHDB_URL);
     this.checkpointId = `_local/tributary-${ctx.pipeline}`;
   }
 

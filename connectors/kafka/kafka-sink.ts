@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
+  RetryableError,
   defineSink,
   isRetryable,
   type Sink,
@@ -44,6 +44,9 @@ const kafkaSinkConfig = z.object({
 export const kafkaSink = defineSink({
   name: 'kafka',
   summary: 'Produces records to a topic (key = record key), acknowledged by all in-sync replicas.',
+  description:
+    'A record routed with `op: delete` or a null value becomes a tombstone. The record version (routing.version) ' +
+    'travels in the `tributary.version` header, so readers of the topic can keep the newest version of each key.',
   config: kafkaSinkConfig,
   example: `type: kafka
 topic: cases
@@ -63,11 +66,33 @@ value: { format: avro }`,
     }
     return new KafkaSink(
       { topic: config.topic, serde: await valueSerde(config.value, config.topic, ctx) },
-      await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       routes,
     );
   },
 });
+
+/**
+ * True when the producer gave up without reaching any broker (every failure underneath is a
+ * connection that could not be opened): nothing was written, so the batch can be sent again
+ * without duplicating anything. A failure after a request went out stays as the client says.
+ */
+function noBrokerReached(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(noBrokerReached);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'PLT_KFK_NETWORK' && typeof message === 'string' && /^Connection to .* failed\.?$/.test(message)
+  );
+}
+
+/**
+ * The record's headers, with its version as `tributary.version` when it has one: a log cannot
+ * refuse an older version, so it carries the version for its readers to keep the newest.
+ */
+function withVersion(record: SinkRecord): Record<string, string> {
+  const version = record.routing?.version;
+  return version === undefined ? record.headers : { ...record.headers, 'tributary.version': String(version) };
+}
 
 export class KafkaSink implements Sink {
   /**
@@ -109,7 +134,7 @@ export class KafkaSink implements Sink {
           const message: ProducedMessage = {
             key: record.key,
             value: deleted ? null : await route.serde.encode(record.value),
-            headers: record.headers,
+            headers: withVersion(record),
           };
           const topic = route.topic;
           const list = byTopic.get(topic) ?? [];
@@ -126,7 +151,11 @@ export class KafkaSink implements Sink {
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
     for (const [topic, messages] of byTopic) {
-      await this.producer.send(topic, messages.filter(Boolean));
+      await this.producer.send(topic, messages.filter(Boolean)).catch((error: unknown) => {
+        throw noBrokerReached(error)
+          ? new RetryableError('no Kafka broker could be reached; nothing was written', { cause: error })
+          : error;
+      });
       for (const record of sentByTopic.get(topic)!) this.delivered.add(record);
     }
     return { failed };

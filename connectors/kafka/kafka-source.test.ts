@@ -1,3 +1,4 @@
+import { readEndpoints } from '../endpoints.js';
 import { describe, expect, it } from 'vitest';
 import {
   BadRecordError,
@@ -91,7 +92,11 @@ const ctx: ComponentContext = {
   pipeline: 'p',
   logger: quiet,
   signal: new AbortController().signal,
+  endpoints: readEndpoints(),
   resources: { get: () => Promise.reject(new Error('not used')) },
+  resource: () => {
+    throw new Error('no declared resources in this test');
+  },
   delivery: { maxBatchRecords: 500, maxBatchBytes: 1 << 20, maxWaitMs: 100, maxInFlight: 4 },
 };
 

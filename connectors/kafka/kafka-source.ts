@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   BadConfigError,
   BadRecordError,
@@ -102,7 +101,7 @@ value: { format: avro }`,
       );
     return new KafkaSource(
       config,
-      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...readEndpoints().KAFKA_BROKERS]),
+      await kafkaClient(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       await valueSerde(config.value, config.topics[0]!, ctx),
       ctx,
     );

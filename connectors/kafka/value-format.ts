@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { latestSchemaOfTopic, loadSchemaCatalog } from '../../schemas/schema-catalog.js';
 import { BadConfigError, type ComponentContext } from '../../runtime/contract/index.js';
-import { readEndpoints } from '../endpoints.js';
 import { createAvroSerde } from './avro-serde.js';
 import { SchemaRegistryClient } from './schema-registry-client.js';
 import { jsonSerde, type ValueSerde } from './serde.js';
@@ -85,7 +84,7 @@ export async function valueSerde(
     case 'bytes':
       return bytesSerde;
     case 'avro': {
-      const url = format.registryUrl ?? readEndpoints().SCHEMA_REGISTRY_URL;
+      const url = format.registryUrl ?? ctx.endpoints.SCHEMA_REGISTRY_URL;
       const registry = await ctx.resources.get(
         `schema-registry:${url}`,
         () => new SchemaRegistryClient({ url }),

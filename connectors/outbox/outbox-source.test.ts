@@ -10,6 +10,7 @@ const row = {
   version: 3n,
   payload: { doc_id: 'c1', version: 3 },
   created_at: new Date(1_700_000_000_000),
+  headers: null,
 };
 
 describe('toOutboxRecord', () => {
@@ -23,6 +24,13 @@ describe('toOutboxRecord', () => {
       position: { lane: 'outbox', offset: '42' },
     });
     expect(record.raw.value?.toString()).toBe('{"doc_id":"c1","version":3}');
+  });
+
+  it('carries the trace context stored with the change as record headers', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const record = toOutboxRecord({ ...row, headers: { traceparent } });
+    expect(record.headers).toEqual({ traceparent });
+    expect(record.raw.headers.traceparent?.toString()).toBe(traceparent);
   });
 });
 

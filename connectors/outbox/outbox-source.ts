@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   RetryableError,
   defineSource,
@@ -11,7 +10,7 @@ import {
   type SourceHandler,
   type SourceRecord,
 } from '../../runtime/contract/index.js';
-import { postgresPool, type Database } from '../postgres/postgres-pool.js';
+import { postgresConnectionFields, postgresPoolOf, type Database } from '../postgres/postgres-pool.js';
 import {
   defaultOutboxChannel,
   defaultOutboxTable,
@@ -24,7 +23,7 @@ import {
 export const outboxLane = 'outbox';
 
 const outboxSourceConfig = z.object({
-  url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
+  ...postgresConnectionFields,
   table: z
     .string()
     .regex(
@@ -97,8 +96,8 @@ export const outboxSource = defineSource({
   example: `type: outbox
 table: tributary_outbox
 channel: tributary_outbox`,
-  backlog: async (config, resources) => {
-    const db = await postgresPool(resources, config.url ?? readEndpoints().DATABASE_URL);
+  backlog: async (config, context) => {
+    const db = await postgresPoolOf(config, context);
     const row = await db.one<{ pending: bigint; oldest: number | null }>(
       `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM ${outboxTableName(config.table)}`,
     );
@@ -107,25 +106,25 @@ channel: tributary_outbox`,
       oldestAgeSeconds: row.oldest === null ? null : Math.round(row.oldest * 10) / 10,
     };
   },
-  create: async (config, ctx) =>
-    new OutboxSource(
-      config,
-      ctx,
-      await postgresPool(ctx.resources, config.url ?? readEndpoints().DATABASE_URL),
-    ),
+  create: async (config, ctx) => new OutboxSource(config, ctx, await postgresPoolOf(config, ctx)),
 });
 
 /** A stored row as a record for its topic. */
 export function toOutboxRecord(row: StoredOutboxRow): SourceRecord {
   const value = Buffer.from(JSON.stringify(row.payload));
+  const headers = row.headers ?? {};
   return {
     key: row.doc_id,
     value: row.payload,
-    headers: {},
+    headers,
     timestamp: row.created_at.getTime(),
     routing: { target: row.topic, version: row.version },
     position: { lane: outboxLane, offset: String(row.id) },
-    raw: { key: Buffer.from(row.doc_id), value, headers: {} },
+    raw: {
+      key: Buffer.from(row.doc_id),
+      value,
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+    },
   };
 }
 
@@ -298,7 +297,7 @@ export class OutboxSource implements Source {
     const session = this.session;
     if (!session) return Promise.resolve([]);
     return session.any<StoredOutboxRow>(
-      `SELECT id, topic, doc_id, doc_type, version, payload, created_at FROM ${this.table}
+      `SELECT id, topic, doc_id, doc_type, version, payload, created_at, headers FROM ${this.table}
         WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
       [this.pending.ids().map(String), this.config.batchSize],
     );

@@ -2,6 +2,7 @@
  * The transactional outbox table: writers insert change rows inside their own transaction (with a
  * NOTIFY that fires at commit), the outbox source publishes them and deletes them once durable.
  */
+import { context, propagation } from '@opentelemetry/api';
 import { createConcurrently } from '../postgres/create-concurrently.js';
 import { pgp } from '../postgres/postgres-pool.js';
 
@@ -29,6 +30,8 @@ export interface StoredOutboxRow {
   version: bigint;
   payload: unknown;
   created_at: Date;
+  /** Trace context (`traceparent`) of the change, when tracing was on; null otherwise. */
+  headers: Record<string, string> | null;
 }
 
 /** Anything that runs a statement: a pg-promise database, task or transaction. */
@@ -62,6 +65,8 @@ export async function ensureOutboxTable(db: Queryable, table: string = defaultOu
       payload jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     )`,
+    // Trace context of the change (W3C traceparent), when tracing is on; added to older tables.
+    `ALTER TABLE ${outboxTableName(table)} ADD COLUMN IF NOT EXISTS headers jsonb`,
   ]);
 }
 
@@ -71,7 +76,15 @@ const columns = new pgp.helpers.ColumnSet([
   { name: 'doc_type', prop: 'docType' },
   { name: 'version', init: (c: { value: number | bigint }) => String(c.value) },
   { name: 'payload', mod: ':json' },
+  { name: 'headers', init: (c: { value: unknown }) => (c.value ? JSON.stringify(c.value) : null), def: null },
 ]);
+
+/** The active trace context as headers (`traceparent`), or null: tracing off injects nothing. */
+function traceHeaders(): Record<string, string> | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return Object.keys(carrier).length ? carrier : null;
+}
 
 /**
  * Inserts change rows inside the caller's transaction and notifies the relay, which hears it only
@@ -94,8 +107,13 @@ export function outboxRowsSql(
   options: { table?: string; channel?: string } = {},
 ): string[] {
   if (rows.length === 0) return [];
+  const headers = traceHeaders();
   return [
-    pgp.helpers.insert(rows, columns, outboxTable(options.table ?? defaultOutboxTable)),
+    pgp.helpers.insert(
+      headers ? rows.map((row) => ({ ...row, headers })) : rows,
+      columns,
+      outboxTable(options.table ?? defaultOutboxTable),
+    ),
     pgp.as.format('NOTIFY $1:name', [options.channel ?? defaultOutboxChannel]),
   ];
 }

@@ -4,7 +4,6 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { IBaseProtocol, ITask } from 'pg-promise';
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
   BadConfigError,
   BadRecordError,
@@ -15,7 +14,7 @@ import {
   type WriteResult,
 } from '../../runtime/contract/index.js';
 import { copyField, toJson } from './copy-field.js';
-import { pgp, postgresPool, type Database } from './postgres-pool.js';
+import { pgp, postgresConnectionFields, postgresPoolOf, type Database } from './postgres-pool.js';
 
 const identifier = z
   .string()
@@ -26,7 +25,7 @@ const identifier = z
 
 const postgresSinkConfig = z
   .object({
-    url: z.string().optional().describe('Connection string; DATABASE_URL (or the local stack) when absent.'),
+    ...postgresConnectionFields,
     table: identifier.describe('Target table; a record routed with a `target` goes to that table instead.'),
     mode: z
       .enum(['document', 'columns'])
@@ -86,12 +85,6 @@ const postgresSinkConfig = z
       .describe(
         'Document mode: create the table (key text, version bigint, doc jsonb, updated_at) if missing.',
       ),
-    poolSize: z
-      .number()
-      .int()
-      .positive()
-      .default(10)
-      .describe('Connections in the pool shared by this process for the same URL.'),
   })
   .refine((config) => (config.versionField === undefined) !== (config.versionFrom === undefined), {
     path: ['versionFrom'],
@@ -117,12 +110,7 @@ mode: document
 key: [case_id]
 versionField: version
 createTable: true`,
-  create: async (config, ctx) =>
-    new PostgresSink(
-      config,
-      await postgresPool(ctx.resources, config.url ?? readEndpoints().DATABASE_URL, config.poolSize),
-      ctx,
-    ),
+  create: async (config, ctx) => new PostgresSink(config, await postgresPoolOf(config, ctx), ctx),
 });
 
 /** The version a delete without one carries: it removes the key whatever version the row holds. */

@@ -4,17 +4,23 @@
  * Writes go to write aliases with `require_alias`, so a write racing the drop of a retired index
  * fails (and is retried against the current targets) instead of creating a stray index.
  */
-import type { IndexDefinition, SearchIndexName } from '../../commcare/search/index.js';
-import { indexNames } from '../../commcare/search/index.js';
-import type { Logger } from '../../runtime/contract/index.js';
+import type { IndexDefinition, SearchIndexCatalog, SearchIndexName } from '../../commcare/search/index.js';
+import { indexNames, searchIndexType } from '../../commcare/search/index.js';
+import { resourceType, type Logger } from '../../runtime/contract/index.js';
 import type { SearchEngine } from './search-engine.js';
 
-export interface IndexTargets {
-  /** The write aliases live changes of `index` go to now; empty for an index this process does not maintain. */
-  writeTargets(index: SearchIndexName): readonly string[];
-  /** Reads the targets again (after a write found one gone). */
-  refresh(): Promise<void>;
+/**
+ * The `search-index` resource as the search sink sees it: the stage's interface (commcare/search)
+ * plus the engine the indices live in. Same resource type name, so one pipeline file names one
+ * resource for both the `search-documents` stage and the `search` sink.
+ */
+export interface SearchIndexTargets extends SearchIndexCatalog {
+  readonly engine: SearchEngine;
+  /** Why nothing can be written now (no index defined or usable), or undefined. */
+  notReady?(): string | undefined;
 }
+
+export const searchIndexTargetsType = resourceType<SearchIndexTargets>(searchIndexType.name);
 
 /** The write alias of a physical index. */
 export const writeAliasOf = (physical: string) => `${physical}.write`;
@@ -33,11 +39,11 @@ export async function createPhysicalIndex(
 }
 
 /**
- * The targets when no lifecycle manages the indices (a first start): each definition's physical
- * index is created if missing and the readers' alias pointed at it if the alias does not exist;
- * live changes go to every index behind the alias and to the definition's own.
+ * Targets without the view lifecycle, for the benchmark's bare loop and set-ups outside a pipeline:
+ * each definition's physical index is created if missing and the readers' alias pointed at it if
+ * the alias does not exist; changes go to every index behind the alias and to the definition's own.
  */
-export class BootstrapIndexTargets implements IndexTargets {
+export class BootstrapIndexTargets implements SearchIndexCatalog {
   private targets = new Map<SearchIndexName, string[]>();
 
   constructor(
@@ -72,6 +78,10 @@ export class BootstrapIndexTargets implements IndexTargets {
       next.set(definition.index, [...new Set([...behind, physical])].map(writeAliasOf));
     }
     this.targets = next;
+  }
+
+  indices(): readonly SearchIndexName[] {
+    return [...this.targets.keys()];
   }
 
   writeTargets(index: SearchIndexName): readonly string[] {

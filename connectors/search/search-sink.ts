@@ -1,49 +1,26 @@
 import { z } from 'zod';
-import { readEndpoints } from '../endpoints.js';
 import {
-  BadConfigError,
   BadRecordError,
   defineSink,
+  resourceRef,
   RetryableError,
   type ComponentContext,
+  type Logger,
   type Sink,
   type SinkRecord,
   type WriteFailure,
   type WriteResult,
 } from '../../runtime/contract/index.js';
-import { searchIndexNames, TOMBSTONE_FIELD, type SearchIndexName } from '../../commcare/search/index.js';
+import { searchIndexType, TOMBSTONE_FIELD, type SearchIndexName } from '../../commcare/search/index.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { sendBulk, type BulkAction, type BulkOutcome } from './bulk-writer.js';
-import { searchEngine } from './create-search-engine.js';
-import { BootstrapIndexTargets, type IndexTargets } from './index-targets.js';
-import type { SearchEngine } from './search-engine.js';
-import { readIndexDefinitions } from './search-mapping-folder.js';
+import { searchIndexTargetsType, type SearchIndexTargets } from './index-targets.js';
 
 const searchSinkConfig = z.object({
-  url: z.string().optional().describe('Cluster URL; SEARCH_URL (or the local stack) when absent.'),
-  engine: z
-    .enum(['auto', 'opensearch', 'elasticsearch'])
-    .default('auto')
-    .describe(
-      'Which client to use: `auto` asks the cluster (`GET /`) whether it is OpenSearch or Elasticsearch.',
-    ),
-  indexPrefix: z
-    .string()
-    .regex(/^([a-z0-9][a-z0-9_-]*)?$/, 'expected lowercase letters, digits, _ and -')
-    .default('')
-    .describe(
-      'Prepended to every alias and index name (`<prefix>cases`), so deployments or tests can share a cluster.',
-    ),
-  mappings: z
-    .string()
-    .min(1)
-    .default('pipelines/search')
-    .describe('Folder of the index mapping files (`<index>.json`); relative to the working directory.'),
-  indices: z
-    .array(z.enum(searchIndexNames))
-    .min(1)
-    .optional()
-    .describe('The indices this sink maintains; every index with a mapping file when absent.'),
+  catalog: resourceRef(
+    searchIndexType,
+    'The search-index resource (under `resources:`) whose indices the documents go to.',
+  ),
   maxBulkBytes: z
     .number()
     .int()
@@ -92,17 +69,15 @@ export const searchSink = defineSink({
     'No refresh is requested: the index refresh interval decides when changes become searchable.',
   config: searchSinkConfig,
   example: `type: search
-indexPrefix: ''
-mappings: pipelines/search`,
-  create: async (config, ctx) => {
-    const engine = await searchEngine(
-      ctx.resources,
-      config.url ?? readEndpoints().SEARCH_URL,
-      config.engine,
-      config.requestTimeoutMs,
-    );
-    return new SearchSink(config, engine, ctx);
+catalog: search`,
+  movedKeys: {
+    url: 'the search-index resource (`searchUrl`)',
+    engine: 'the search-index resource',
+    indexPrefix: 'the search-index resource',
+    mappings: 'the search-index resource',
+    indices: 'the search-index resource',
   },
+  create: (config, ctx) => new SearchSink(config, ctx.resource(searchIndexTargetsType, config.catalog), ctx),
 });
 
 /** The version of a record as an external version: a whole number from 0 to 2^63 - 1. */
@@ -118,34 +93,25 @@ function externalVersion(record: SinkRecord): number | undefined {
 }
 
 export class SearchSink implements Sink {
-  private targets: IndexTargets | undefined;
   /** Bulk requests in flight across the lanes of this sink. */
   private readonly limit: AdaptiveLimit;
+  private readonly logger: Logger;
 
   constructor(
     private readonly config: SearchSinkConfig,
-    readonly engine: SearchEngine,
-    private readonly ctx: ComponentContext,
+    readonly targets: SearchIndexTargets,
+    ctx: ComponentContext,
   ) {
+    this.logger = ctx.logger;
     this.limit = new AdaptiveLimit(config.maxInFlight * ctx.delivery.maxInFlight);
   }
 
-  async start(): Promise<void> {
-    const all = await readIndexDefinitions(this.config.mappings);
-    const wanted = new Set<SearchIndexName>(this.config.indices ?? all.keys());
-    const definitions = new Map([...all].filter(([index]) => wanted.has(index)));
-    for (const index of wanted) {
-      if (!definitions.has(index))
-        throw new BadConfigError('indices', `no mapping file for index ${index} in ${this.config.mappings}`);
-    }
-    const targets = new BootstrapIndexTargets(
-      this.engine,
-      definitions,
-      this.config.indexPrefix,
-      this.ctx.logger,
-    );
-    await targets.start();
-    this.targets = targets;
+  get engine() {
+    return this.targets.engine;
+  }
+
+  notReady(): string | undefined {
+    return this.targets.notReady?.();
   }
 
   /** The bulk actions of a batch, and the records refused before sending (no key, no version, unknown index). */
@@ -160,12 +126,16 @@ export class SearchSink implements Sink {
         return fail('search-no-id', 'a search document needs the record key as its id');
       if (version === undefined)
         return fail('search-no-version', `document ${record.key}: routing.version must be a whole number`);
-      const writeTo = target ? this.targets!.writeTargets(target) : [];
-      if (!writeTo.length)
-        return fail(
-          'search-unknown-index',
-          `document ${record.key}: no index ${String(target)} in this sink`,
-        );
+      const writeTo = target ? this.targets.writeTargets(target) : [];
+      if (!writeTo.length) {
+        if (!target || !this.targets.indices().includes(target))
+          return fail(
+            'search-unknown-index',
+            `document ${record.key}: no search index ${String(target)} here`,
+          );
+        // A build cancelled meanwhile (its index retired): what it still reads is not written.
+        return this.logger.debug({ key: record.key, index: target }, 'No index to write this document to.');
+      }
       const deleting = record.routing?.op === 'delete' || record.value === null;
       const doc = deleting ? { [TOMBSTONE_FIELD]: true, doc_id: record.key } : record.value;
       const source = `${JSON.stringify(doc)}\n`;
@@ -194,7 +164,7 @@ export class SearchSink implements Sink {
       if (!outcome.transient.length) return refused;
       const first = outcome.transient[0]!.item;
       const gone = outcome.transient.some(({ item }) => item.status === 404);
-      if (gone) await this.targets!.refresh().catch(() => undefined);
+      if (gone) await this.targets.refresh().catch(() => undefined);
       if (gone || Date.now() + pauseMs > deadline) {
         throw new RetryableError(
           `search engine could not take ${outcome.transient.length} of ${actions.length} actions: ${first.status} ${first.errorType ?? ''} ${first.reason ?? ''}`.trim(),
@@ -206,7 +176,6 @@ export class SearchSink implements Sink {
   }
 
   async write(records: SinkRecord[]): Promise<WriteResult> {
-    if (!this.targets) throw new Error('search sink: write() before start()');
     const failed: WriteFailure[] = [];
     const refused = await this.send(this.actionsOf(records, failed));
     for (const [index, refusal] of refused) {

@@ -10,7 +10,6 @@ import type { ConfigDocument } from '../../schemas/generated/config-document.js'
 import type { GroupConsumer } from '../kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../kafka/kafka-resources.js';
 import { valueSerde } from '../kafka/value-format.js';
-import { readEndpoints } from '../endpoints.js';
 import type { UcrConfigApply } from './ucr-config-folder.js';
 
 /** The doc type of a UCR data source configuration in the config store. */
@@ -28,7 +27,7 @@ export class UcrConfigsConsumer {
 
   async start(): Promise<void> {
     const client = await kafkaClient(this.ctx.resources, defaultKafkaLibrary, [
-      ...readEndpoints().KAFKA_BROKERS,
+      ...this.ctx.endpoints.KAFKA_BROKERS,
     ]);
     const serde = await valueSerde({ format: 'avro', schemaOf: 'configs' }, this.topic, this.ctx);
     this.consumer = client.consumer({

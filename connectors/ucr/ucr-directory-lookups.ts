@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../runtime/contract/index.js';
 import type { UcrLookupKey } from '../../commcare/ucr/contract.js';
-import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
+import { lookupKeyId } from '../../commcare/ucr/ucr-catalog.js';
 
 export interface DirectoryLookupSource {
   couchdbUrl?: string | undefined;

@@ -9,7 +9,7 @@ import type { Logger } from '../../runtime/contract/index.js';
 import type { UcrLookupKey } from '../../commcare/ucr/contract.js';
 import { changeEventOf } from '../../commcare/ucr/change-event-doc.js';
 import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
-import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
+import { lookupKeyId } from '../../commcare/ucr/ucr-catalog.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import { primaryStoreTables } from '../postgres/primary-store.js';
 import { directoryLookupKinds, loadDirectoryLookups } from './ucr-directory-lookups.js';

@@ -26,16 +26,16 @@ export interface UcrTableWriteOptions {
    * version did not change). Off for live writes: a replay of the same version is a no-op.
    */
   replaceEqualVersion?: boolean;
-  /** Rows per INSERT statement. */
-  rowsPerStatement?: number;
   /**
-   * The pg client under the transaction: rows then go by COPY through a temporary staging table
-   * (when there are at least `copyMinRows` of them) instead of multi-row INSERTs.
+   * Rows go by COPY through a temporary staging table of `client` (the pg client under the
+   * transaction) when there are at least `minRows` of them: fewer go by multi-row INSERTs, since
+   * COPY's extra round trips cost more. By INSERT only when absent.
    */
-  copy?: UcrCopyClient | undefined;
-  /** Fewer rows than this go by INSERT even with `copy`: COPY's extra round trips cost more. */
-  copyMinRows?: number;
+  copy?: { client: UcrCopyClient; minRows: number } | undefined;
 }
+
+/** Rows per INSERT statement. */
+const rowsPerStatement = 1000;
 
 /** The part of a pg client that runs a COPY stream. */
 export interface UcrCopyClient {
@@ -92,10 +92,10 @@ export async function writeUcrDocuments(
 
   const columns = shape.columns;
   const rowCount = applied.reduce((sum, id) => sum + latest.get(id)!.rows.length, 0);
-  if (options.copy && rowCount >= (options.copyMinRows ?? 200)) {
+  if (options.copy && rowCount >= options.copy.minRows) {
     await copyRows(
       t,
-      options.copy,
+      options.copy.client,
       table,
       shape,
       applied.map((id) => latest.get(id)!),
@@ -116,9 +116,8 @@ export async function writeUcrDocuments(
       tuples.push(`(${values.join(', ')})`);
     }
   }
-  const size = options.rowsPerStatement ?? 1000;
-  for (let from = 0; from < tuples.length; from += size) {
-    await t.none(head + tuples.slice(from, from + size).join(', '));
+  for (let from = 0; from < tuples.length; from += rowsPerStatement) {
+    await t.none(head + tuples.slice(from, from + rowsPerStatement).join(', '));
   }
   return applied;
 }

@@ -4,6 +4,8 @@
  * from the document, from an alias, from the schema's default, or from a neutral value. Pure.
  */
 
+import { isObject } from '../../runtime/contract/index.js';
+
 type AvroType = string | AvroType[] | { type: string; [key: string]: unknown };
 
 interface AvroField {
@@ -151,8 +153,4 @@ function conformPrimitive(
     default:
       return value ?? fallback ?? null;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

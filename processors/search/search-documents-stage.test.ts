@@ -29,11 +29,21 @@ const event: Case = {
   change_source: 'form',
 };
 const record = (value: unknown) => ({ key: 'c1', value, headers: { h: '1' }, timestamp: ms });
-const create = (config: object) => new SearchDocumentsStage(searchDocumentsStage.config.parse(config));
+/** A catalog keeping every index but `users` (a pipeline that does not keep one). */
+const catalog = {
+  indices: () => ['forms', 'cases', 'case_search'] as const,
+  writeTargets: () => [],
+  refresh: () => Promise.resolve(),
+};
+const create = (config: object) =>
+  new SearchDocumentsStage(
+    searchDocumentsStage.config.parse({ catalog: 'search', sink: 'search', ...config }),
+    catalog,
+  );
 
 describe('the search-documents stage', () => {
   it('routes a case to cases and case_search at its version, to the named sink', () => {
-    const outputs = create({ sink: 'search' }).process(record(event));
+    const outputs = create({}).process(record(event));
     expect(outputs.map((o) => [o.key, o.routing])).toEqual([
       ['c1', { sink: 'search', target: 'cases', version: 7, op: 'upsert' }],
       ['c1', { sink: 'search', target: 'case_search', version: 7, op: 'upsert' }],
@@ -50,9 +60,19 @@ describe('the search-documents stage', () => {
         value: null,
         headers: { h: '1' },
         timestamp: ms,
-        routing: { target: 'case_search', version: 8, op: 'delete' },
+        routing: { sink: 'search', target: 'case_search', version: 8, op: 'delete' },
       },
     ]);
+  });
+
+  it('feeds only the indices the catalog keeps now', () => {
+    const keeps = { ...catalog, indices: () => ['cases'] as const };
+    const stage = new SearchDocumentsStage(
+      searchDocumentsStage.config.parse({ catalog: 'search', sink: 'search' }),
+      keeps,
+    );
+    expect(stage.process(record(event)).map((o) => o.routing?.target)).toEqual(['cases']);
+    expect(create({ indices: ['forms'] }).process(record(event))).toEqual([]);
   });
 
   it('passes nothing on for values that are not change events', () => {

@@ -3,7 +3,7 @@ import type { PipelineRecord } from '../../runtime/contract/index.js';
 import type { Case } from '../../schemas/generated/case.js';
 import type { CompiledDataSource, UcrLookupKey } from '../../commcare/ucr/contract.js';
 import { UcrStage } from './ucr-stage.js';
-import { UcrStageLink, lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
+import { lookupKeyId, type UcrCatalog } from '../../commcare/ucr/ucr-catalog.js';
 
 /** One row per case: its name and its parent's name, looked up. */
 const parentNames: CompiledDataSource = {
@@ -72,8 +72,9 @@ const child = (id: string, parent: string) =>
 
 function stageWith(fetched: Record<string, unknown>) {
   const calls: UcrLookupKey[][] = [];
-  const link = new UcrStageLink();
-  link.provide({
+  const catalog: UcrCatalog = {
+    tablesFor: () => [],
+    refresh: () => Promise.resolve(),
     dataSources: (domain, docType) =>
       domain === 'demo' && docType === 'CommCareCase'
         ? [{ key: 'demo/children@ab', dataSource: parentNames }]
@@ -82,8 +83,8 @@ function stageWith(fetched: Record<string, unknown>) {
       calls.push([...keys]);
       return Promise.resolve(new Map(keys.map((k) => [lookupKeyId(k), fetched[k.id] ?? null])));
     },
-  });
-  return { stage: new UcrStage({ sink: 'reports', maxLookupRounds: 8, linkTimeoutMs: 1000 }, link), calls };
+  };
+  return { stage: new UcrStage({ catalog: 'ucr', sink: 'reports', maxLookupRounds: 8 }, catalog), calls };
 }
 
 const ctx = {
@@ -159,14 +160,76 @@ describe('ucr stage', () => {
         throw new Error('boom');
       },
     };
-    const link = new UcrStageLink();
-    link.provide({
+    const catalog: UcrCatalog = {
+      tablesFor: () => [],
+      refresh: () => Promise.resolve(),
       dataSources: () => [{ key: 'k', dataSource: broken }],
       fetch: () => Promise.resolve(new Map()),
-    });
-    const failing = new UcrStage({ maxLookupRounds: 8, linkTimeoutMs: 1000 }, link);
+    };
+    const failing = new UcrStage({ catalog: 'ucr', sink: 'reports', maxLookupRounds: 8 }, catalog);
     const input = record(caseEvent('c1', 1));
     await failing.prepare([input]);
     expect(() => failing.process(input)).toThrow(/UCR evaluation failed: boom/);
+  });
+});
+
+describe('ucr stage over configuration documents', () => {
+  const userNames: CompiledDataSource = {
+    ...parentNames,
+    tableId: 'users',
+    referencedDocType: 'CommCareUser',
+    evaluate: (doc) => {
+      const d = doc as Record<string, unknown>;
+      return {
+        status: 'rows',
+        matched: true,
+        rows: [{ doc_id: String(d._id), keys: Object.keys(d).sort().join(',') }],
+      };
+    },
+  };
+  const catalog: UcrCatalog = {
+    tablesFor: () => [],
+    refresh: () => Promise.resolve(),
+    dataSources: (domain, docType) =>
+      domain === 'demo' && docType === 'CommCareUser'
+        ? [{ key: 'demo/users@ab', dataSource: userNames }]
+        : [],
+    fetch: () => Promise.resolve(new Map()),
+  };
+  const stage = new UcrStage({ catalog: 'ucr', sink: 'reports', maxLookupRounds: 8 }, catalog);
+  // A CommCareUser document as the CouchDB sources deliver it: the document and the change envelope.
+  const userEvent = (over: Record<string, unknown> = {}) => ({
+    _id: 'u1',
+    _rev: '3-abc',
+    doc_type: 'CommCareUser',
+    domain: 'demo',
+    username: 'chw1',
+    doc_id: 'u1',
+    version: 3,
+    deleted: false,
+    changed_on: 0,
+    ...over,
+  });
+
+  it('evaluates the document itself, without the envelope, for data sources of its doc type', async () => {
+    const input = record(userEvent());
+    await stage.prepare([input]);
+    expect(stage.process(input)).toEqual([
+      {
+        key: 'u1',
+        value: { docId: 'u1', rows: [{ doc_id: 'u1', keys: '_id,_rev,doc_type,domain,username' }] },
+        headers: {},
+        timestamp: 1,
+        routing: { sink: 'reports', target: 'demo/users@ab', version: 3, op: 'upsert' },
+      },
+    ]);
+  });
+
+  it('removes a deleted document, and passes over documents of other doc types', async () => {
+    const deleted = record(userEvent({ deleted: true }));
+    const web = record(userEvent({ doc_type: 'WebUser' }));
+    await stage.prepare([deleted, web]);
+    expect(stage.process(deleted)[0]!.routing).toMatchObject({ op: 'delete', version: 3 });
+    expect(stage.process(web)).toEqual([]);
   });
 });

@@ -1,7 +1,14 @@
 import { z } from 'zod';
+/**
+ * The `ucr` stage: a thin component over the UCR language. The data sources to evaluate and the
+ * lookups they need come from the `ucr-catalog` resource the config names; the rows go to the
+ * `ucr-postgres` sink it names, which writes them through the same catalog.
+ */
 import {
   BadRecordError,
   defineProcessor,
+  resourceRef,
+  sinkRef,
   type PipelineRecord,
   type Processor,
 } from '../../runtime/contract/index.js';
@@ -9,14 +16,18 @@ import type { UcrDocumentChange, UcrRow } from '../../commcare/ucr/contract.js';
 import { changeEventOf, referencedDocTypeOf, removesDocument } from '../../commcare/ucr/change-event-doc.js';
 import { evaluateDocuments, type UcrDocumentJob } from '../../commcare/ucr/evaluate-documents.js';
 import { eventToDoc } from '../../commcare/ucr/event-to-doc.js';
-import { ucrStageLink, type UcrStageLink } from '../../commcare/ucr/ucr-stage-link.js';
+import { ucrCatalogType, type UcrCatalog } from '../../commcare/ucr/ucr-catalog.js';
 
 const ucrStageConfig = z.object({
-  sink: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Name of the ucr-postgres sink the rows go to (routing.sink); every sink when absent.'),
+  catalog: resourceRef(
+    ucrCatalogType,
+    'The ucr-catalog resource (under `resources:`) whose data sources this stage evaluates and whose lookups it loads.',
+  ),
+  sink: sinkRef(
+    ['ucr-postgres'],
+    'The ucr-postgres sink the rows go to (routing.sink); it must name the same catalog.',
+    { shares: ['catalog'] },
+  ),
   maxLookupRounds: z
     .number()
     .int()
@@ -24,14 +35,6 @@ const ucrStageConfig = z.object({
     .default(8)
     .describe(
       'How many times a batch may fetch missing lookups before a document still missing some fails (chains of related documents need one round per link).',
-    ),
-  linkTimeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .default(60_000)
-    .describe(
-      'How long the first batch waits for the ucr-postgres sink of the pipeline to provide the data sources.',
     ),
 });
 
@@ -47,25 +50,26 @@ export const ucrStage = defineProcessor({
     'to the data source (routing.target) with the event version (routing.version), holding all the rows of the ' +
     'document, or none to remove it (deleted, archived, no longer matching, no rows). Lookups the expressions need ' +
     '(related cases, forms, users, locations) are fetched per batch, and evaluation repeats for the documents that ' +
-    'missed them. The data sources and the lookups come from the ucr-postgres sink of the same pipeline.',
+    'missed them. The data sources and the lookups come from the ucr-catalog resource it names.',
   config: ucrStageConfig,
   example: `type: ucr
+catalog: ucr
 sink: reports`,
-  create: async (config, ctx) => new UcrStage(config, await ucrStageLink(ctx.resources, ctx.pipeline)),
+  create: (config, ctx) => new UcrStage(config, ctx.resource(ucrCatalogType, config.catalog)),
 });
 
-/** Pure with respect to I/O: everything it loads comes through the link's services. */
+/** Pure with respect to I/O: everything it loads comes through the catalog. */
 export class UcrStage implements Processor {
   /** The outputs of each record of the batch being prepared, computed in `prepare`. */
   private readonly prepared = new WeakMap<PipelineRecord, PipelineRecord[] | Error>();
 
   constructor(
     private readonly config: UcrStageConfig,
-    private readonly link: UcrStageLink,
+    private readonly catalog: UcrCatalog,
   ) {}
 
   async prepare(records: readonly PipelineRecord[]): Promise<void> {
-    const services = await this.link.services(this.config.linkTimeoutMs);
+    const services = this.catalog;
     const jobs: UcrDocumentJob[] = [];
     const jobRecords: PipelineRecord[] = [];
     for (const record of records) {
@@ -143,7 +147,7 @@ export class UcrStage implements Processor {
       headers: record.headers,
       timestamp: record.timestamp,
       routing: {
-        ...(this.config.sink ? { sink: this.config.sink } : {}),
+        sink: this.config.sink,
         target,
         version,
         op: rows.length ? 'upsert' : 'delete',

@@ -1,25 +1,27 @@
 /**
  * Pipeline YAML → a validated, typed, frozen plan. Every problem in a file is reported at once,
- * each with its line, column and path, and what was expected.
+ * each with its line, column and path, and what was expected: the YAML, the file's shape, each
+ * component's config (from its spec), then the references between them.
  */
 import { readFile } from 'node:fs/promises';
-import {
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parse as parseYamlValue,
-  parseDocument,
-  visit,
-  type Document,
-  type Node as YamlNode,
-} from 'yaml';
+import { isPair, LineCounter, parse as parseYamlValue, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { ComponentKind, ProcessorSpec, SinkSpec, SourceSpec } from '../contract/index.js';
+import {
+  referencesOf,
+  type ComponentKind,
+  type ComponentSpec,
+  type ProcessorSpec,
+  type Reference,
+  type ResourceSpec,
+  type SinkSpec,
+  type SourceSpec,
+} from '../contract/index.js';
 import type { Registry } from '../registry/index.js';
+import { checkReferences, type ParsedPart } from './check-references.js';
 import { interpolate, MissingVariableError, hasReference } from './interpolate.js';
+import { applyOverrides, type ConfigOverride } from './overrides.js';
 import { pipelineFileSchema, type DeadLetterConfig, type Delivery } from './pipeline-schema.js';
+import { formatPath, YamlLocator, type PathSegment } from './yaml-locator.js';
 
 export interface ConfigProblem {
   file: string;
@@ -47,6 +49,8 @@ export interface PipelinePlan {
   name: string;
   file: string;
   description?: string;
+  /** Declared resources by name, in the order of the file. */
+  resources: Record<string, ComponentPlan<ResourceSpec>>;
   source: ComponentPlan<SourceSpec>;
   processors: ComponentPlan<ProcessorSpec>[];
   sinks: Record<string, ComponentPlan<SinkSpec>>;
@@ -56,47 +60,31 @@ export interface PipelinePlan {
 
 export type LoadResult = { ok: true; plan: PipelinePlan } | { ok: false; problems: ConfigProblem[] };
 
-type PathSegment = string | number;
+export interface LoadOptions {
+  /** `--set path=value` overrides, applied after interpolation and before validation. */
+  overrides?: readonly ConfigOverride[];
+}
 
-const formatPath = (path: readonly PathSegment[]) =>
-  path
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
-    .join('');
+/** Collects problems with their positions in one file. */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  locate: YamlLocator | undefined;
 
-class Locator {
-  constructor(
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
+  constructor(private readonly file: string) {}
 
-  /** Line and column of the deepest node on `path` that exists; for an unknown key, of that key. */
-  at(path: readonly PathSegment[], key?: string): { line: number; col: number } {
-    let node: unknown = this.doc.contents;
-    let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
-    // Where the current node is named: its key in the parent mapping (a missing field points there).
-    let namedAt = offset;
-    for (const segment of [...path, ...(key === undefined ? [] : [key])]) {
-      if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
-        );
-        if (!pair) {
-          offset = namedAt;
-          break;
-        }
-        namedAt = offset = (pair.key as YamlNode).range?.[0] ?? offset;
-        if (segment === key) break;
-        node = pair.value;
-        offset = (node as YamlNode | null)?.range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
-        node = node.items[segment];
-        namedAt = offset = (node as YamlNode | null)?.range?.[0] ?? offset;
-      } else {
-        break;
-      }
-    }
-    const { line, col } = this.lines.linePos(offset);
-    return { line, col };
+  at(path: readonly PathSegment[], message: string, key?: string): void {
+    const { line, col } = this.locate?.at(path, key) ?? { line: 1, col: 1 };
+    this.list.push({
+      file: this.file,
+      line,
+      col,
+      path: formatPath(key === undefined ? path : [...path, key]),
+      message,
+    });
+  }
+
+  push(line: number, col: number, path: string, message: string): void {
+    this.list.push({ file: this.file, line, col, path, message });
   }
 }
 
@@ -116,10 +104,44 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   return issue.message.replace(/^Invalid (input|option): /, '');
 }
 
+/** What a missing reference field must name, in the words of a pipeline file. */
+function describeMissingReference(reference: Reference): string {
+  return reference.kind === 'resource'
+    ? `is required: the name of a ${reference.type} resource declared under resources:`
+    : `is required: the name of a ${reference.types.join(' or ')} sink of this pipeline`;
+}
+
+/** Reports zod issues under `at`, naming unknown keys one by one (and where a moved key went). */
+function reportIssues(
+  problems: Problems,
+  issues: readonly z.core.$ZodIssue[],
+  at: readonly PathSegment[],
+  root: unknown,
+  unknownKey: string,
+  spec?: ComponentSpec,
+): void {
+  const references = new Map(spec ? referencesOf(spec.config) : []);
+  for (const issue of issues) {
+    const path = [...at, ...(issue.path as PathSegment[])];
+    const field = issue.path.length === 1 ? String(issue.path[0]) : undefined;
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const moved = spec?.movedKeys?.[key];
+        problems.at(path, moved ? `${unknownKey}: ${moved}` : unknownKey, key);
+      }
+    } else if (field && references.has(field) && valueAt(root, issue.path) === undefined) {
+      problems.at(path, describeMissingReference(references.get(field)!));
+    } else {
+      problems.at(path, describeIssue(issue, root));
+    }
+  }
+}
+
 export async function loadPipelineFile(
   file: string,
   registry: Registry,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): Promise<LoadResult> {
   let text: string;
   try {
@@ -132,37 +154,11 @@ export async function loadPipelineFile(
       ],
     };
   }
-  return loadPipelineText(text, file, registry, env);
+  return loadPipelineText(text, file, registry, env, options);
 }
 
-export function loadPipelineText(
-  text: string,
-  file: string,
-  registry: Registry,
-  env: NodeJS.ProcessEnv = process.env,
-): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  const problems: ConfigProblem[] = [];
-  const locate = new Locator(doc, lines);
-  const report = (path: readonly PathSegment[], message: string, key?: string) => {
-    const { line, col } = locate.at(path, key);
-    problems.push({ file, line, col, path: formatPath(key === undefined ? path : [...path, key]), message });
-  };
-
-  for (const error of doc.errors) {
-    const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.push({
-      file,
-      line: pos.line,
-      col: pos.col,
-      path: '',
-      message: `YAML syntax: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-    });
-  }
-  if (problems.length) return { ok: false, problems };
-
-  // Interpolate inside scalars, so every position still points into the file as written.
+/** Replaces `${VAR}` references inside scalars, so every position still points into the file as written. */
+function interpolateScalars(doc: Document, lines: LineCounter, env: NodeJS.ProcessEnv, problems: Problems) {
   visit(doc, {
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !hasReference(node.value)) return;
@@ -174,80 +170,109 @@ export function loadPipelineText(
         if (!(error instanceof MissingVariableError)) throw error;
         const { line, col } = lines.linePos(node.range?.[0] ?? 0);
         const keys = path.filter(isPair).map((pair) => String((pair.key as { value?: unknown }).value));
-        problems.push({ file, line, col, path: keys.join('.'), message: error.message });
+        problems.push(line, col, keys.join('.'), error.message);
       }
     },
   });
+}
 
-  const raw: unknown = doc.toJS();
-  const top = pipelineFileSchema.safeParse(raw ?? {});
-  if (!top.success) {
-    for (const issue of top.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) report(issue.path as PathSegment[], 'unknown key', key);
-      } else {
-        report(issue.path as PathSegment[], describeIssue(issue, raw ?? {}));
-      }
-    }
+/** One component reference of the file, parsed by its spec; undefined (with problems) when it cannot be. */
+function parseComponent(
+  registry: Registry,
+  problems: Problems,
+  kind: ComponentKind,
+  ref: unknown,
+  path: PathSegment[],
+): ParsedPart | undefined {
+  // Malformed references were reported by the file schema; look inside the rest.
+  if (!ref || typeof ref !== 'object' || typeof (ref as { type?: unknown }).type !== 'string')
+    return undefined;
+  const { type, ...config } = ref as { type: string } & Record<string, unknown>;
+  const spec: ComponentSpec | undefined = registry[kind](type);
+  if (!spec) {
+    const suggestion = registry.suggest(kind, type);
+    problems.at(
+      [...path, 'type'],
+      `unknown ${kind} type '${type}'; ${suggestion ? `did you mean '${suggestion}'?` : `known: ${registry.names(kind).join(', ') || 'none'}`}`,
+    );
+    return undefined;
   }
+  const parsed = spec.config.strict().safeParse(config);
+  if (!parsed.success) {
+    reportIssues(problems, parsed.error.issues, path, config, `unknown key for ${kind} '${spec.name}'`, spec);
+    return undefined;
+  }
+  return { path, type, spec, config: parsed.data };
+}
 
-  const component = <K extends ComponentKind>(
-    kind: K,
-    ref: unknown,
-    path: PathSegment[],
-  ):
-    | ComponentPlan<K extends 'source' ? SourceSpec : K extends 'processor' ? ProcessorSpec : SinkSpec>
-    | undefined => {
-    // Malformed references were reported by the file schema above; look inside the rest.
-    if (!ref || typeof ref !== 'object' || typeof (ref as { type?: unknown }).type !== 'string')
-      return undefined;
-    const { type, ...config } = ref as { type: string } & Record<string, unknown>;
-    const spec = registry[kind](type);
-    if (!spec) {
-      const suggestion = registry.suggest(kind, type);
-      report(
-        [...path, 'type'],
-        `unknown ${kind} type '${type}'; ${suggestion ? `did you mean '${suggestion}'?` : `known: ${registry.names(kind).join(', ')}`}`,
-      );
-      return undefined;
-    }
-    const parsed = spec.config.strict().safeParse(config);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const at = [...path, ...(issue.path as PathSegment[])];
-        if (issue.code === 'unrecognized_keys') {
-          for (const key of issue.keys) report(at, `unknown key for ${kind} '${spec.name}'`, key);
-        } else {
-          report(at, describeIssue(issue, config));
-        }
-      }
-      return undefined;
-    }
-    return { type, spec, config: parsed.data, path: formatPath(path) } as never;
+const entriesOf = (value: unknown): [string, unknown][] =>
+  value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+
+/** Every component of the file, parsed; the ones that could not be are undefined. */
+function parseComponents(raw: Record<string, unknown>, registry: Registry, problems: Problems) {
+  const parse = (kind: ComponentKind, ref: unknown, path: PathSegment[]) =>
+    parseComponent(registry, problems, kind, ref, path);
+  return {
+    resources: entriesOf(raw.resources).map(
+      ([name, ref]) => [name, parse('resource', ref, ['resources', name])] as const,
+    ),
+    source: parse('source', raw.source, ['source']),
+    processors: Array.isArray(raw.processors)
+      ? raw.processors.map((ref, i) => parse('processor', ref, ['processors', i]))
+      : [],
+    sinks: entriesOf(raw.sinks).map(([name, ref]) => [name, parse('sink', ref, ['sinks', name])] as const),
   };
+}
 
-  const rawFile = (raw ?? {}) as { source?: unknown; processors?: unknown; sinks?: unknown };
-  const source = component('source', rawFile.source, ['source']);
-  const processors = Array.isArray(rawFile.processors)
-    ? rawFile.processors.map((ref, i) => component('processor', ref, ['processors', i]))
-    : [];
-  const sinks =
-    rawFile.sinks && typeof rawFile.sinks === 'object'
-      ? Object.fromEntries(
-          Object.entries(rawFile.sinks).map(([name, ref]) => [name, component('sink', ref, ['sinks', name])]),
-        )
-      : {};
-  problems.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (problems.length || !source || !top.success) return { ok: false, problems };
+const planOf = <S>(part: ParsedPart): ComponentPlan<S> => ({
+  type: part.type,
+  spec: part.spec as S,
+  config: part.config,
+  path: formatPath(part.path),
+});
+
+export function loadPipelineText(
+  text: string,
+  file: string,
+  registry: Registry,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  const problems = new Problems(file);
+  problems.locate = new YamlLocator(doc, lines);
+  for (const error of doc.errors) {
+    const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    problems.push(pos.line, pos.col, '', `YAML syntax: ${message}`);
+  }
+  if (problems.list.length) return { ok: false, problems: problems.list };
+  interpolateScalars(doc, lines, env, problems);
+  for (const message of applyOverrides(doc, options.overrides ?? [])) problems.push(1, 1, '', message);
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const top = pipelineFileSchema.safeParse(raw);
+  if (!top.success) reportIssues(problems, top.error.issues, [], raw, 'unknown key');
+  const parts = parseComponents(raw, registry, problems);
+  const all = [
+    ...parts.resources.map(([, part]) => part),
+    parts.source,
+    ...parts.processors,
+    ...parts.sinks.map(([, part]) => part),
+  ];
+  if (all.every((part) => part !== undefined))
+    checkReferences(all, (path, message) => problems.at(path, message));
+  problems.list.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (problems.list.length || !parts.source || !top.success) return { ok: false, problems: problems.list };
   const file0 = top.data;
-
   const plan: PipelinePlan = {
     name: file0.name,
     file,
     ...(file0.description === undefined ? {} : { description: file0.description }),
-    source,
-    processors: processors as ComponentPlan<ProcessorSpec>[],
-    sinks: sinks as Record<string, ComponentPlan<SinkSpec>>,
+    resources: Object.fromEntries(parts.resources.map(([name, part]) => [name, planOf<ResourceSpec>(part!)])),
+    source: planOf<SourceSpec>(parts.source),
+    processors: parts.processors.map((part) => planOf<ProcessorSpec>(part!)),
+    sinks: Object.fromEntries(parts.sinks.map(([name, part]) => [name, planOf<SinkSpec>(part!)])),
     delivery: file0.delivery,
     deadLetter: { ...file0.deadLetter, topic: file0.deadLetter.topic ?? `${file0.name}.dead-letter` },
   };
@@ -262,12 +287,19 @@ function freezePlan(plan: PipelinePlan): PipelinePlan {
       for (const child of Object.values(value)) deepFreeze(child);
     }
   };
-  for (const component of [plan.source, ...plan.processors, ...Object.values(plan.sinks)]) {
+  const components = [
+    ...Object.values(plan.resources),
+    plan.source,
+    ...plan.processors,
+    ...Object.values(plan.sinks),
+  ];
+  for (const component of components) {
     deepFreeze(component.config);
     Object.freeze(component);
   }
   deepFreeze(plan.delivery);
   deepFreeze(plan.deadLetter);
+  Object.freeze(plan.resources);
   Object.freeze(plan.processors);
   Object.freeze(plan.sinks);
   return Object.freeze(plan);

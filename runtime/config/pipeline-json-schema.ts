@@ -38,6 +38,12 @@ export function pipelineJsonSchema(registry: Registry): JsonSchema {
     ...base,
     properties: {
       ...properties,
+      resources: {
+        description: properties.resources?.description,
+        type: 'object',
+        propertyNames: { pattern: '^[a-z][a-z0-9_-]*$' },
+        additionalProperties: oneOf('resource'),
+      },
       source: { description: properties.source?.description, ...oneOf('source') },
       processors: {
         description: properties.processors?.description,

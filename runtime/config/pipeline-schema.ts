@@ -97,16 +97,25 @@ export const pipelineNameSchema = z
   .regex(/^[a-z][a-z0-9_.-]*$/, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter')
   .max(100);
 
+const partName = (what: string) =>
+  z.string().regex(/^[a-z][a-z0-9_-]*$/, `expected a lowercase ${what} name`);
+
 export const pipelineFileSchema = z.strictObject({
   $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
   name: pipelineNameSchema.describe(
     'Pipeline name: also its consumer group and the prefix of its dead-letter topic.',
   ),
   description: z.string().optional().describe('What this pipeline is for.'),
+  resources: z
+    .record(partName('resource'), componentRefSchema)
+    .default({})
+    .describe(
+      'Named resources the components share (a UCR catalog, a search index catalog), each created once per pipeline; components name them (`catalog: ucr`).',
+    ),
   source: componentRefSchema.describe('Where records come from.'),
   processors: z.array(componentRefSchema).default([]).describe('Stages applied in order to every record.'),
   sinks: z
-    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase sink name'), componentRefSchema)
+    .record(partName('sink'), componentRefSchema)
     .refine((sinks) => Object.keys(sinks).length > 0, 'expected at least one sink')
     .describe('Named sinks; a record goes to the sink its routing names, or to every sink.'),
   delivery: deliverySchema.prefault({}),

@@ -4,7 +4,10 @@
  * Schema all derive from this one object.
  */
 import type { z } from 'zod';
+import type { Endpoints } from './endpoints.js';
 import type { PipelineRecord, Position, SinkRecord, SourceRecord } from './record.js';
+import type { ResourceSpec, ResourceType } from './resource.js';
+import type { ComponentStatus, StatusContext } from './status.js';
 
 export interface Logger {
   debug(fields: object, message: string): void;
@@ -22,12 +25,24 @@ export interface DeliveryHints {
   maxInFlight: number;
 }
 
-/** What every factory receives: the pipeline it belongs to, a logger, a stop signal and shared resources. */
+/**
+ * What every factory receives: the pipeline it belongs to, a logger, a stop signal, the endpoints
+ * of the outside systems (read once by the CLI), the process's client pool, and the resources
+ * declared in the pipeline file.
+ */
 export interface ComponentContext {
   pipeline: string;
   logger: Logger;
   signal: AbortSignal;
+  /** Where Kafka, PostgreSQL, Redis, CouchDB, S3… live; a component's own `url` field overrides. */
+  endpoints: Endpoints;
+  /** The process's long-lived clients (pools, producers), shared by every pipeline in it. */
   resources: Resources;
+  /**
+   * The resource declared as `name` under `resources:`, which the loader checked is of `type`
+   * (the component's config names it through a `resourceRef` field). Throws BadConfigError otherwise.
+   */
+  resource<T>(type: ResourceType<T>, name: string): T;
   delivery: DeliveryHints;
 }
 
@@ -88,6 +103,11 @@ export interface Source {
   commit(lane: string, next: string): Promise<void>;
   /** Stops delivering, waits for in-flight batches and their commits, releases its lanes. */
   stop(): Promise<void>;
+  /**
+   * Bounded sources only: resolves once every lane reached its end and its last batch was handled
+   * (the runtime then commits and stops it). Sources that follow a log forever leave it out.
+   */
+  drained?(): Promise<void>;
   /** Decodes a record from its original bytes again (dead-letter replay); a failure is marked, not thrown. */
   decode?(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord>;
   /** Resolves when the source's store answers (a cheap round trip); ends a commit's retry wait early. */
@@ -158,9 +178,9 @@ export interface Sink {
 
 // ---- specs ---------------------------------------------------------------------------------------
 
-export type ComponentKind = 'source' | 'processor' | 'sink';
+export type ComponentKind = 'source' | 'processor' | 'sink' | 'resource';
 
-interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
+export interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
   kind: K;
   /** The `type` that names it in a pipeline file. */
   name: string;
@@ -171,19 +191,27 @@ interface SpecBase<K extends ComponentKind, C extends z.ZodObject, T> {
   config: C;
   /** A YAML fragment showing typical use (the component only, as it appears under its key). */
   example: string;
+  /** Keys this component once had and where they went, named when a file still uses one. */
+  movedKeys?: Readonly<Record<string, string>>;
   create(config: z.output<C>, context: ComponentContext): T | Promise<T>;
   /** Topics this component reads or writes with this config (for `topics ensure`, `run` and `status`), pipeline name given. */
   topics?(config: z.output<C>, pipeline: string): TopicDeclaration[];
   /** The consumer group (or equivalent) this source uses with this config. */
   group?(config: z.output<C>, pipeline: string): string;
   /** What the source has not delivered yet (for `status`), when it can tell without a consumer group. */
-  backlog?(config: z.output<C>, resources: Resources): Promise<SourceBacklog>;
+  backlog?(config: z.output<C>, context: StatusContext): Promise<SourceBacklog>;
+  /**
+   * What an operator should see about this component (`tributary status`): tables it keeps,
+   * builds in progress, configurations it refused. Rejects when its store cannot be reached.
+   */
+  status?(config: z.output<C>, context: StatusContext): Promise<ComponentStatus>;
 }
 
 export type SourceSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'source', C, Source>;
 export type ProcessorSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'processor', C, Processor>;
 export type SinkSpec<C extends z.ZodObject = z.ZodObject> = SpecBase<'sink', C, Sink>;
-export type ComponentSpec = SourceSpec | ProcessorSpec | SinkSpec;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any resource interface
+export type ComponentSpec = SourceSpec | ProcessorSpec | SinkSpec | ResourceSpec<z.ZodObject, any>;
 
 export function defineSource<C extends z.ZodObject>(spec: Omit<SourceSpec<C>, 'kind'>): SourceSpec<C> {
   return Object.freeze({ ...spec, kind: 'source' as const });

@@ -20,6 +20,7 @@ export {
   type SourceBacklog,
   type SourceHandler,
   type SourceSpec,
+  type SpecBase,
   type TopicDeclaration,
   type WriteFailure,
   type WriteResult,
@@ -27,3 +28,26 @@ export {
 export type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
 export { BadConfigError, BadRecordError, RetryableError, isRetryable } from './errors.js';
 export type { PipelineRecord, Position, RecordRouting, SinkRecord, SourceRecord } from './record.js';
+export type { Endpoints } from './endpoints.js';
+export { isObject } from './is-object.js';
+export {
+  referenceKey,
+  referenceOf,
+  referencesOf,
+  resourceRef,
+  sinkRef,
+  type Reference,
+  type ResourceReference,
+  type SinkReference,
+} from './references.js';
+export {
+  defineResource,
+  resourceType,
+  type BoundedRunOptions,
+  type BoundedRunResult,
+  type Resource,
+  type ResourceContext,
+  type ResourceSpec,
+  type ResourceType,
+} from './resource.js';
+export type { ComponentStatus, StatusContext, StatusTable } from './status.js';

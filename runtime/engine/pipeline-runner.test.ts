@@ -16,6 +16,7 @@ import {
 } from '../contract/index.js';
 import { createRegistry } from '../registry/index.js';
 import { silentLogger } from '../telemetry/logger.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
 import { PipelineMetrics } from '../telemetry/metrics.js';
 import { MemoryDeadLetters } from './dead-letters.js';
 import { PipelineRunner } from './pipeline-runner.js';
@@ -143,7 +144,7 @@ async function run(yaml: string, stream: MemoryStream) {
   const metrics = new PipelineMetrics();
   const runner = await PipelineRunner.create(
     loaded.plan,
-    { logger: silentLogger, metrics, resources, deadLetters },
+    { logger: silentLogger, metrics, resources, deadLetters, endpoints: readEndpoints({}) },
     new AbortController().signal,
   );
   const fatal: Error[] = [];
@@ -262,6 +263,7 @@ describe('PipelineRunner', () => {
         metrics: new PipelineMetrics(),
         resources,
         deadLetters: new MemoryDeadLetters(),
+        endpoints: readEndpoints({}),
       },
       new AbortController().signal,
     );
@@ -299,6 +301,7 @@ sinks:
         metrics: new PipelineMetrics(),
         resources: new ResourcePool(),
         deadLetters: new MemoryDeadLetters(),
+        endpoints: readEndpoints({}),
       },
       new AbortController().signal,
     );

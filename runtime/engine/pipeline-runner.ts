@@ -5,13 +5,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Tracer } from '@opentelemetry/api';
 import type {
+  BoundedRunOptions,
+  BoundedRunResult,
   ComponentContext,
   DeadLetterWriter,
+  Endpoints,
   LaneControl,
   LaneRefusal,
   Logger,
   Resources,
+  ResourceType,
   Sink,
   Source,
   SourceHandler,
@@ -20,9 +25,13 @@ import type {
 import type { PipelinePlan } from '../config/load-pipeline.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 import { Checkpointer } from './checkpointer.js';
+import { LagClock } from './lag-clock.js';
 import { ChunkRunner, type LaneWork, type Stage } from './chunk-runner.js';
+import { DeclaredResources } from './declared-resources.js';
 import { LaneCommitter } from './lane-committer.js';
+import { PauseGate } from './pause-gate.js';
 import { ReadinessTracker } from './readiness.js';
+import { startRecordSpans } from './record-spans.js';
 import { retryTransient, WorkAbandonedError } from './retry.js';
 
 export interface RunnerDependencies {
@@ -30,6 +39,10 @@ export interface RunnerDependencies {
   metrics: PipelineMetrics;
   resources: Resources;
   deadLetters: DeadLetterWriter;
+  /** Where the outside systems are, read once by the CLI; every component's context carries them. */
+  endpoints: Endpoints;
+  /** Set when tracing is on (runtime/telemetry/tracing.ts): a span per record. */
+  tracer?: Tracer;
 }
 
 /** How often a pipeline that is not ready says why in the log. */
@@ -47,6 +60,8 @@ export class PipelineRunner {
    */
   private readonly committer = new LaneCommitter((lane, position) => this.commit(lane, position));
   private readonly activeLanes = new Set<string>();
+  private readonly gate = new PauseGate();
+  private readonly lagClock = new LagClock();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
   private started = false;
@@ -57,6 +72,8 @@ export class PipelineRunner {
   private readinessTimer: NodeJS.Timeout | undefined;
   /** When the wait for a sink that is not ready was last logged (one line a minute for all lanes). */
   private notReadyLoggedAt = 0;
+  /** Records delivered by the source (what a bounded run reports). */
+  private delivered = 0;
 
   private constructor(
     private readonly plan: PipelinePlan,
@@ -64,26 +81,48 @@ export class PipelineRunner {
     private readonly stages: Stage[],
     private readonly sinks: [string, Sink][],
     private readonly deps: RunnerDependencies,
+    private readonly declared: DeclaredResources,
   ) {
     this.name = plan.name;
     this.log = deps.logger.child({ pipeline: plan.name });
     this.chunks = new ChunkRunner(plan, stages, sinks, deps, this.log, this.readiness);
+    deps.metrics.observe(() => ({
+      pipeline: this.name,
+      ready: this.ready,
+      paused: this.paused,
+      lagSeconds: this.lagClock.read(Date.now(), this.activeLanes),
+    }));
   }
 
-  /** Builds every component of the plan through its spec's factory. */
+  /** Builds the plan's declared resources, then every component, through their specs' factories. */
   static async create(
     plan: PipelinePlan,
     deps: RunnerDependencies,
     signal: AbortSignal,
   ): Promise<PipelineRunner> {
-    const context = (path: string): ComponentContext => ({
-      pipeline: plan.name,
-      logger: deps.logger.child({ pipeline: plan.name, component: path }),
-      signal,
-      resources: deps.resources,
-      delivery: plan.delivery,
-    });
-    const source = await plan.source.spec.create(plan.source.config as never, context('source'));
+    const built: { runner?: PipelineRunner } = {};
+    const declared: DeclaredResources = await DeclaredResources.create(plan, (name, path) => ({
+      ...componentContext(plan, deps, signal, path, () => declared),
+      name,
+      runBounded: (source, options) => {
+        if (!built.runner) throw new Error('a resource cannot run work before its pipeline is built');
+        return built.runner.runBounded(source, options);
+      },
+    }));
+    built.runner = await PipelineRunner.assemble(plan, deps, signal, declared);
+    return built.runner;
+  }
+
+  /** The components of the plan around `declared`; `source` replaces the plan's (bounded runs). */
+  private static async assemble(
+    plan: PipelinePlan,
+    deps: RunnerDependencies,
+    signal: AbortSignal,
+    declared: DeclaredResources,
+    given?: Source,
+  ): Promise<PipelineRunner> {
+    const context = (path: string) => componentContext(plan, deps, signal, path, () => declared);
+    const source = given ?? (await plan.source.spec.create(plan.source.config as never, context('source')));
     const stages = await Promise.all(
       plan.processors.map(async (p, i) => ({
         name: `processor[${i}]:${p.type}`,
@@ -96,16 +135,82 @@ export class PipelineRunner {
           [name, await s.spec.create(s.config as never, context(s.path))] as [string, Sink],
       ),
     );
-    return new PipelineRunner(plan, source, stages, sinks, deps);
+    return new PipelineRunner(plan, source, stages, sinks, deps, declared);
+  }
+
+  /**
+   * Runs a bounded source to its end through fresh instances of this plan's processors and sinks
+   * (resources in `options` standing in for declared ones): how a resource builds a view with the
+   * same stage code as live changes. Rejects if the pipeline stops or fails first.
+   */
+  async runBounded(source: Source, options: BoundedRunOptions): Promise<BoundedRunResult> {
+    if (!source.drained) throw new Error(`${options.label}: runBounded needs a bounded source`);
+    let deadLetters = 0;
+    const deps: RunnerDependencies = {
+      ...this.deps,
+      // A build's start, lanes and stop are the resource's to report: the run's own lines go to debug.
+      logger: quieter(this.deps.logger.child({ run: options.label })),
+      deadLetters: {
+        write: async (letters) => {
+          await this.deps.deadLetters.write(letters);
+          deadLetters += letters.length;
+        },
+      },
+    };
+    const declared = this.declared.with(options.resources ?? {});
+    const run = await PipelineRunner.assemble(this.plan, deps, this.abort.signal, declared, source);
+    const stop = () => void run.stop();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    try {
+      const records = await run.runToEnd();
+      return { records, deadLetters };
+    } finally {
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Starts, waits for the bounded source's end, commits, stops; resolves with the records delivered. */
+  private async runToEnd(): Promise<number> {
+    const fatal = new Promise<never>((_, reject) => this.onFatal(reject));
+    fatal.catch(() => undefined);
+    try {
+      await this.start();
+      await Promise.race([this.source.drained!(), fatal]);
+      if (this.abort.signal.aborted) throw new WorkAbandonedError('stopped before the end of its source');
+      await this.committer.flush();
+    } finally {
+      await this.stop();
+    }
+    return this.delivered;
   }
 
   get sourceComponent(): Source {
     return this.source;
   }
 
+  /** A resource the plan declares (commands that act on one, such as a rebuild). */
+  resource<T>(type: ResourceType<T>, name: string): T {
+    return this.declared.get(type, name);
+  }
+
   /** Ready once its sinks started and the source owns at least one lane, while nothing stands in the way. */
   get ready(): boolean {
     return this.notReadyReasons().length === 0;
+  }
+
+  get paused(): boolean {
+    return this.gate.paused;
+  }
+
+  /** Stops consuming every lane (no batch begins) while keeping the lanes and the group membership. */
+  pause(): void {
+    if (!this.gate.paused) this.log.info({}, 'Paused: no new batch begins until resumed.');
+    this.gate.pause();
+  }
+
+  resume(): void {
+    if (this.gate.paused) this.log.info({}, 'Resumed.');
+    this.gate.resume();
   }
 
   /** Why the pipeline is not ready (empty when it is): starting, failed, no lanes, a failing dependency… */
@@ -125,6 +230,7 @@ export class PipelineRunner {
   }
 
   async start(): Promise<void> {
+    await this.declared.start();
     for (const [, sink] of this.sinks) await sink.start?.();
     await this.source.start(this.handler);
     this.started = true;
@@ -165,6 +271,7 @@ export class PipelineRunner {
       );
     for (const stage of this.stages) await stage.processor.close?.().catch(() => undefined);
     for (const [, sink] of this.sinks) await sink.close?.().catch(() => undefined);
+    await this.declared.close();
     this.log.info({}, 'Pipeline stopped.');
   }
 
@@ -178,6 +285,8 @@ export class PipelineRunner {
   private readonly handler: SourceHandler = {
     onAssigned: (lanes) => {
       for (const lane of lanes) this.activeLanes.add(lane);
+      // A lane (re)assigned starts its lag clock afresh: what it measured before is another owner's now.
+      for (const lane of lanes) this.lagClock.forget(lane);
       this.deps.metrics.rebalances.inc({ pipeline: this.name, event: 'assigned' }, lanes.length);
       this.deps.metrics.assignedLanes.set({ pipeline: this.name }, this.activeLanes.size);
       this.log.info({ lanes }, 'Lanes assigned.');
@@ -201,7 +310,8 @@ export class PipelineRunner {
       if (end !== undefined && /^\d+$/.test(end) && /^\d+$/.test(next)) {
         this.deps.metrics.consumerLag.set({ pipeline: this.name, lane }, Number(BigInt(end) - BigInt(next)));
       }
-      return this.runBatch(lane, records, next, control);
+      this.delivered += records.length;
+      return this.gatedBatch(lane, records, next, control, end);
     },
     onLaneRefused: (lane, refusal) => this.refuseLane(lane, refusal),
   };
@@ -220,6 +330,30 @@ export class PipelineRunner {
   async replay(records: SourceRecord[]): Promise<void> {
     const control: LaneControl = { heartbeat: () => Promise.resolve(), isActive: () => true };
     await this.chunks.run({ lane: 'replay', control, isActive: () => !this.abort.signal.aborted }, records);
+  }
+
+  /** Waits while paused (dropping the batch if its lane goes meanwhile), then runs it and times the lane's lag. */
+  private async gatedBatch(
+    lane: string,
+    records: SourceRecord[],
+    next: string,
+    control: LaneControl,
+    end: string | undefined,
+  ): Promise<void> {
+    if (records.length) this.lagClock.arrived(lane, records[0]!.timestamp);
+    const wanted = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
+    // Only a paused gate costs an await: an unpaused batch starts in the same tick it arrived.
+    if (this.gate.paused && !(await this.gate.pass(wanted))) return;
+    const spans = this.deps.tracer
+      ? startRecordSpans(this.deps.tracer, this.name, lane, records, {
+          stages: this.stages.map((stage) => stage.name),
+          sinks: this.sinks.map(([name]) => name),
+        })
+      : undefined;
+    await this.runBatch(lane, records, next, control);
+    spans?.end(this.fatalError);
+    if (records.length)
+      this.lagClock.processed(lane, records.at(-1)!.timestamp, end === undefined || end === next);
   }
 
   private async runBatch(
@@ -321,4 +455,28 @@ export class PipelineRunner {
       );
     }
   }
+}
+
+/** The context a component of `plan` gets: its logger, the endpoints, the client pool and the declared resources. */
+function componentContext(
+  plan: PipelinePlan,
+  deps: RunnerDependencies,
+  signal: AbortSignal,
+  path: string,
+  declared: () => DeclaredResources,
+): ComponentContext {
+  return {
+    pipeline: plan.name,
+    logger: deps.logger.child({ pipeline: plan.name, component: path }),
+    signal,
+    endpoints: deps.endpoints,
+    resources: deps.resources,
+    resource: (type, name) => declared().get(type, name),
+    delivery: plan.delivery,
+  };
+}
+
+/** The same logger with info lines at debug level. */
+function quieter(logger: Logger): Logger {
+  return { ...logger, info: logger.debug.bind(logger), child: (fields) => quieter(logger.child(fields)) };
 }

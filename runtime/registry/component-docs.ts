@@ -1,15 +1,19 @@
 /** The component reference in Markdown, from the same specs that parse the configs. */
 import { z } from 'zod';
-import type { ComponentKind, ComponentSpec } from '../contract/index.js';
+import { referenceKey, type ComponentKind, type ComponentSpec, type Reference } from '../contract/index.js';
 import type { Registry } from './registry.js';
 
 const kinds: [ComponentKind, string][] = [
+  ['resource', 'Resources'],
   ['source', 'Sources'],
   ['processor', 'Processors'],
   ['sink', 'Sinks'],
 ];
 
 function typeName(schema: Record<string, unknown>): string {
+  const reference = schema[referenceKey] as Reference | undefined;
+  if (reference?.kind === 'resource') return `name of a ${reference.type} resource`;
+  if (reference?.kind === 'sink') return `name of a ${reference.types.join(' \\| ')} sink`;
   if (Array.isArray(schema.enum))
     return (schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(' \\| ');
   if (schema.type === 'array') return `array of ${typeName((schema.items ?? {}) as Record<string, unknown>)}`;

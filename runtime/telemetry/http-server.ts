@@ -1,8 +1,11 @@
-/** /metrics, /healthz and /readyz on one port. */
+/** /metrics, /healthz and /readyz on one port, and the admin API (admin-routes.ts) when given. */
 import { createServer, type Server } from 'node:http';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { handleAdminRequest, type AdminApi } from './admin-routes.js';
 
 export interface HealthSource {
+  /** The admin API (admin-routes.ts) on the same port, when given. */
+  admin?: AdminApi;
   /** Alive: the process is not wedged (false once a pipeline failed fatally). */
   healthy(): boolean;
   /** Ready: partitions assigned and sinks connected, for every pipeline. */
@@ -34,6 +37,9 @@ export async function startTelemetryServer(
         .end(JSON.stringify(reasons.length ? { ok, reasons } : { ok }));
       return;
     }
+    const admin = health.admin;
+    if (admin && handleAdminRequest(admin, request, response, new URL(request.url ?? '/', 'http://admin')))
+      return;
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {

@@ -66,7 +66,57 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time from each pipeline's probes (`observe`). */
+  private readonly probes: (() => PipelineProbe)[] = [];
+  readonly consumerLagSeconds = new Gauge({
+    name: 'tributary_consumer_lag_seconds',
+    help: 'Age in seconds of the oldest record of the lane not yet processed (0 when caught up), per lane this worker owns.',
+    labelNames: ['pipeline', 'lane'],
+    registers: [this.registry],
+    collect: () => this.collectProbes(),
+  });
+  readonly pipelineReady = new Gauge({
+    name: 'tributary_pipeline_ready',
+    help: '1 when the pipeline is ready (lanes assigned, sinks and sources working), else 0; as /readyz.',
+    labelNames: ['pipeline'],
+    registers: [this.registry],
+  });
+  readonly pipelinePaused = new Gauge({
+    name: 'tributary_pipeline_paused',
+    help: '1 while an operator paused the pipeline through the admin API (it consumes nothing), else 0.',
+    labelNames: ['pipeline'],
+    registers: [this.registry],
+  });
+  readonly viewBuildAgeSeconds = new Gauge({
+    name: 'tributary_view_build_age_seconds',
+    help: 'Seconds since a rebuild (UCR table) or reindex (search index) of a view began, while it runs.',
+    labelNames: ['pipeline', 'view'],
+    registers: [this.registry],
+  });
+
+  /** Registers what a pipeline reports at each scrape: readiness, pause, lag in seconds per lane. */
+  observe(probe: () => PipelineProbe): void {
+    this.probes.push(probe);
+  }
+
+  private collectProbes(): void {
+    this.consumerLagSeconds.reset();
+    for (const probe of this.probes) {
+      const { pipeline, ready, paused, lagSeconds } = probe();
+      this.pipelineReady.set({ pipeline }, ready ? 1 : 0);
+      this.pipelinePaused.set({ pipeline }, paused ? 1 : 0);
+      for (const [lane, seconds] of lagSeconds) this.consumerLagSeconds.set({ pipeline, lane }, seconds);
+    }
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
+}
+
+export interface PipelineProbe {
+  pipeline: string;
+  ready: boolean;
+  paused: boolean;
+  lagSeconds: ReadonlyMap<string, number>;
 }

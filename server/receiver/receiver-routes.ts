@@ -19,6 +19,7 @@ import { multipartBoundary, MultipartError, parseMultipart } from '../http/multi
 import { readBody, send, sendJson } from '../http/respond.js';
 import type { DomainRequest, RouteModule, RouteRequest } from '../http/route.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
+import { tracedRoute } from './traced-route.js';
 
 export interface ReceiverRoutesOptions {
   store: SubmissionStore;
@@ -28,8 +29,9 @@ export interface ReceiverRoutesOptions {
 }
 
 export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
-  const receive = (request: DomainRequest) =>
-    receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id'));
+  const receive = tracedRoute('receive form', (request: DomainRequest) =>
+    receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id')),
+  );
   const preflight = (request: RouteRequest) => answerPreflight(request, options);
   return {
     name: 'receiver',

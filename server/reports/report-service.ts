@@ -26,7 +26,7 @@ import {
   type SqlQuery,
 } from '../../commcare/reports/index.js';
 import type { UcrDatatype } from '../../commcare/ucr/contract.js';
-import { quoteIdentifier } from '../../commcare/reports/sql-identifier.js';
+import { quoteIdentifier } from '../../commcare/sql/quote-identifier.js';
 
 export interface ReportServiceOptions {
   /** pg-promise database of the UCR store. */

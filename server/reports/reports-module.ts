@@ -1,6 +1,6 @@
 /** The reports' route module for `startServer`: loads the report configurations and serves them. */
 import { UcrLookupLoader } from '../../connectors/ucr/ucr-lookup-loader.js';
-import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
+import { lookupKeyId } from '../../commcare/ucr/ucr-catalog.js';
 import type { RouteModuleFactory, ServerServices } from '../server.js';
 import { reportRoutes } from './report-routes.js';
 import { createReportService } from './report-service.js';

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Client } from 'minio';
-import { createS3Client } from '../../connectors/blob/s3-client.js';
+import { createS3Client, s3Location } from '../../connectors/blob/s3-client.js';
 import { ExportLookupLoader } from '../../connectors/couchdb/export-lookup-loader.js';
 import type { Endpoints } from '../../connectors/endpoints.js';
 import { ensureExportIndexes } from '../../connectors/postgres/export-reader.js';
@@ -64,7 +64,7 @@ export async function openTaskServices(options: TaskServicesOptions): Promise<Ta
     endpoints,
     logger: options.logger,
     db,
-    s3: createS3Client(s3Endpoints),
+    s3: createS3Client(s3Location(s3Endpoints)),
     bucket: s3Endpoints.S3_BUCKET,
     region: s3Endpoints.S3_REGION,
     redis,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoUsers } from '../../cli/demo-application.js';
 import { seedDirectory } from '../../cli/demo-directory.js';
 import { compileDataSource } from '../../commcare/ucr/index.js';
-import { lookupKeyId } from '../../commcare/ucr/ucr-stage-link.js';
+import { lookupKeyId } from '../../commcare/ucr/ucr-catalog.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { UcrLookupLoader } from '../../connectors/ucr/ucr-lookup-loader.js';
 import { createLogger } from '../../runtime/telemetry/logger.js';

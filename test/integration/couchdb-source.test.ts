@@ -28,7 +28,11 @@ const context = (pipeline: string, logger: Logger = silentLogger): ComponentCont
   pipeline,
   logger,
   signal: new AbortController().signal,
+  endpoints: readEndpoints(),
   resources: { get: () => Promise.reject(new Error('no shared resources in this test')) },
+  resource: () => {
+    throw new Error('no declared resources in this test');
+  },
   delivery: { maxBatchRecords: 500, maxBatchBytes: 1 << 20, maxWaitMs: 100, maxInFlight: 1 },
 });
 

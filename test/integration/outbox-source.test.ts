@@ -1,3 +1,4 @@
+import { readEndpoints } from '../../connectors/endpoints.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutboxSource, outboxSource } from '../../connectors/outbox/outbox-source.js';
 import { ensureOutboxTable, insertOutboxRows, type OutboxRow } from '../../connectors/outbox/outbox-table.js';
@@ -24,7 +25,11 @@ const context = (): ComponentContext => ({
   pipeline: names.id,
   logger: silentLogger,
   signal: new AbortController().signal,
+  endpoints: readEndpoints(),
   resources: { get: () => Promise.reject(new Error('no shared resources in this test')) },
+  resource: () => {
+    throw new Error('no declared resources in this test');
+  },
   delivery: { maxBatchRecords: 500, maxBatchBytes: 1 << 20, maxWaitMs: 100, maxInFlight: 1 },
 });
 

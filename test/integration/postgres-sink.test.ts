@@ -36,6 +36,10 @@ async function sink(config: Record<string, unknown>): Promise<Sink> {
     pipeline: 'test',
     logger: silentLogger,
     signal: new AbortController().signal,
+    endpoints: readEndpoints(),
+    resource: () => {
+      throw new Error('no declared resources in this test');
+    },
     resources,
     delivery: { maxBatchRecords: 500, maxBatchBytes: 1 << 20, maxWaitMs: 100, maxInFlight: 4 },
   });

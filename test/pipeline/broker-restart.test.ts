@@ -7,7 +7,9 @@ import { registry } from '../../cli/registry.js';
 import { SubmissionClient } from '../../cli/submission-client.js';
 import { outboxSource } from '../../connectors/outbox/outbox-source.js';
 import { primaryStoreTables as T } from '../../connectors/postgres/primary-store.js';
+import { readEndpoints } from '../../connectors/endpoints.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
+import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { caseSchema, formSchema } from '../../schemas/generated/index.js';
 import { eventually, planOf, startPipelines, testDatabase } from '../support/pipeline-fixtures.js';
 import { PrivateKafka } from '../support/private-kafka.js';
@@ -83,7 +85,14 @@ async function outboxBacklog(): Promise<number> {
       table: receiver.outboxTable,
       channel: receiver.outboxChannel,
     });
-    return (await outboxSource.backlog!(config, resources)).pending;
+    return (
+      await outboxSource.backlog!(config, {
+        pipeline: 'status',
+        endpoints: readEndpoints(),
+        resources,
+        logger: silentLogger,
+      })
+    ).pending;
   } finally {
     await resources.close();
   }

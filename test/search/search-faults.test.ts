@@ -93,15 +93,23 @@ beforeAll(async () => {
     `
 name: ${names.id}
 source: { type: kafka, topics: ['${topic}'], value: { format: json } }
+resources:
+  search:
+    type: search-index
+    searchUrl: ${node.url}
+    indexPrefix: ${prefix}
+    indices: [cases, case_search]
+    backfill: false
+    buildStartDelayMs: 0
+    requestTimeoutMs: 5000
 processors:
   - type: search-documents
-    indices: [cases, case_search]
+    catalog: search
+    sink: search
 sinks:
   search:
     type: search
-    url: ${node.url}
-    indexPrefix: ${prefix}
-    indices: [cases, case_search]
+    catalog: search
     maxBulkActions: 200
     maxInFlight: 3
     requestTimeoutMs: 5000

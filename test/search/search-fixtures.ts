@@ -2,10 +2,14 @@
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { connectSearchEngine } from '../../connectors/search/create-search-engine.js';
 import type { SearchEngine } from '../../connectors/search/search-engine.js';
+import {
+  searchIndexResource,
+  type SearchIndexResource,
+} from '../../connectors/search/search-index-resource.js';
 import { searchSink, type SearchSink } from '../../connectors/search/search-sink.js';
 import type { SinkRecord, SourceRecord } from '../../runtime/contract/index.js';
 import { ResourcePool } from '../../runtime/engine/resources.js';
-import { silentLogger } from '../../runtime/telemetry/logger.js';
+import { standaloneContext } from '../../runtime/engine/standalone-context.js';
 
 export const origin = (offset: number): SourceRecord => ({
   key: null,
@@ -33,20 +37,48 @@ export function doc(
   };
 }
 
+/** The resource fields of `config`; the rest are the sink's. */
+const resourceKeys = new Set(Object.keys(searchIndexResource.config.shape));
+
+/**
+ * A search-index resource (no backfill: the test writes what it wants) and a search sink through
+ * it, outside a pipeline; resolves once every index is live behind its alias.
+ */
 export async function startSearchSink(
   config: Record<string, unknown>,
   resources = new ResourcePool(),
-): Promise<{ sink: SearchSink; resources: ResourcePool }> {
-  const parsed = searchSink.config.parse({ url: readEndpoints().SEARCH_URL, ...config });
-  const sink = (await searchSink.create(parsed, {
-    pipeline: 'test',
-    logger: silentLogger,
-    signal: new AbortController().signal,
+): Promise<{ sink: SearchSink; resources: ResourcePool; catalog: SearchIndexResource }> {
+  const pick = (resource: boolean) =>
+    Object.fromEntries(Object.entries(config).filter(([key]) => resourceKeys.has(key) === resource));
+  const endpoints = readEndpoints();
+  const base = standaloneContext({
+    pipeline: `test-${config.indexPrefix as string}`,
+    endpoints,
     resources,
     delivery: { maxBatchRecords: 500, maxBatchBytes: 1 << 20, maxWaitMs: 100, maxInFlight: 4 },
-  })) as SearchSink;
-  await sink.start();
-  return { sink, resources };
+  });
+  const catalog = (await searchIndexResource.create(
+    searchIndexResource.config.parse({ backfill: false, buildStartDelayMs: 0, graceMs: 0, ...pick(true) }),
+    {
+      ...base,
+      name: 'search',
+      runBounded: () => Promise.reject(new Error('no builds from a store in this test')),
+    },
+  )) as SearchIndexResource;
+  await catalog.start();
+  await catalog.lifecycle.settled();
+  await catalog.refresh();
+  const ctx = { ...base, resource: <T>() => catalog as T };
+  const sink = (await searchSink.create(
+    searchSink.config.parse({ catalog: 'search', ...pick(false) }),
+    ctx,
+  )) as SearchSink;
+  await resources.get(
+    'search-index-resource',
+    () => catalog,
+    (c) => c.close(),
+  );
+  return { sink, resources, catalog };
 }
 
 /** The sources of the live (non-tombstone) documents of an alias, by id, after a refresh. */

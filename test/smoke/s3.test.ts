@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../connectors/blob/s3-client.js';
+import { createS3Client, s3Location } from '../../connectors/blob/s3-client.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import { testNames } from '../support/resources.js';
 
 const endpoints = readEndpoints();
-const s3 = createS3Client(endpoints);
+const s3 = createS3Client(s3Location(endpoints));
 const bucket = endpoints.S3_BUCKET;
 const prefix = testNames(import.meta.url).objectPrefix();
 

@@ -1,3 +1,4 @@
+import { silentLogger } from '../../runtime/telemetry/logger.js';
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
@@ -112,7 +113,7 @@ async function outboxBacklog(receiver: TestReceiver): Promise<number> {
   try {
     const backlog = await outboxSource.backlog!(
       outboxSource.config.parse({ table: receiver.outboxTable, channel: receiver.outboxChannel }),
-      resources,
+      { pipeline: 'status', endpoints: readEndpoints(), resources, logger: silentLogger },
     );
     return backlog.pending;
   } finally {

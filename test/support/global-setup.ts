@@ -24,19 +24,22 @@ const runStackUp = () => run('bash', ['deploy/local/stack.sh', 'up'], 'deploy/lo
 const build = () =>
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], 'tsc (build)');
 
+// The Kubernetes and KEDA schemas and kustomize for test/deploy, cached outside the clone.
+const deployTools = () => run('bash', ['deploy/k8s/tools.sh'], 'deploy/k8s/tools.sh');
+
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   const mode = process.env.TRIBUTARY_STACK ?? 'local';
   switch (mode) {
     case 'local':
-      await Promise.all([runStackUp(), build()]);
+      await Promise.all([runStackUp(), build(), deployTools()]);
       return undefined;
     case 'testcontainers': {
-      const [stack] = await Promise.all([startComposeStack(root), build()]);
+      const [stack] = await Promise.all([startComposeStack(root), build(), deployTools()]);
       Object.assign(process.env, stack.env);
       return stack.stop;
     }
     case 'external':
-      await build();
+      await Promise.all([build(), deployTools()]);
       return undefined;
     default:
       throw new Error(`TRIBUTARY_STACK=${mode}: expected local, testcontainers or external`);

@@ -120,25 +120,27 @@ export async function configFolder(): Promise<{
   };
 }
 
-/** Pipeline YAML: Avro forms and cases → ucr → ucr-postgres, with short timers for tests. */
+/** Pipeline YAML: Avro forms and cases → ucr → ucr-postgres, with short timers for tests; `catalog` overrides the ucr-catalog's settings. */
 export function ucrPipeline(
   name: string,
   topics: string[],
   folder: string,
-  sink: Record<string, unknown> = {},
+  catalog: Record<string, unknown> = {},
 ): string {
-  const sinkConfig = {
-    type: 'ucr-postgres',
+  const catalogConfig = {
+    type: 'ucr-catalog',
     configFolder: folder,
     configPollMs: 300,
     catalogPollMs: 300,
     buildStartDelayMs: 0,
     graceMs: 500,
     backfillChunkDocs: 50,
-    ...sink,
+    ...catalog,
   };
   return `
 name: ${name}
+resources:
+  ucr: ${JSON.stringify(catalogConfig)}
 source:
   type: kafka
   topics: ${JSON.stringify(topics)}
@@ -147,9 +149,10 @@ source:
   value: { format: avro, schemaFile: ${unionSchemaFile} }
 processors:
   - type: ucr
+    catalog: ucr
     sink: reports
 sinks:
-  reports: ${JSON.stringify(sinkConfig)}
+  reports: { type: ucr-postgres, catalog: ucr }
 delivery:
   maxBatchRecords: 200
   maxWaitMs: 50
