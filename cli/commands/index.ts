@@ -9,6 +9,7 @@ import { docsCommand } from './docs.js';
 import { dlqDiscardCommand, dlqListCommand, dlqReplayCommand } from './dlq.js';
 import { rewindCommand, statusCommand, topicsEnsureCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
+import { reindexCommand } from './reindex.js';
 import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { searchQueryCommand } from './search.js';
@@ -476,6 +477,16 @@ export const commands: readonly CommandSpec[] = [
       'tributary search query --domain demo --case-type member --xpath "dob < date-add(today(), \'years\', -60)" --explain',
     ],
     run: ({ values }) => searchQueryCommand(values),
+  }),
+  defineCommand({
+    name: 'reindex',
+    group: SEARCH,
+    summary:
+      'Rebuild a search index beside its live one (backfilled from the primary store), then swap its alias.',
+    usage: '<pipeline file> <index>',
+    positionals: { min: 2, max: 2 },
+    examples: ['tributary reindex pipelines/examples/search.yaml case_search'],
+    run: (input) => reindexCommand(input),
   }),
   defineCommand({
     name: 'demo',

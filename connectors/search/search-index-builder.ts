@@ -24,6 +24,8 @@ export interface SearchIndexBuilderOptions {
   pageDocs: number;
   /** False: builds read nothing (the index fills from live changes only). */
   backfill: boolean;
+  /** Only these domains are read; every domain when absent. */
+  domains: readonly string[] | undefined;
 }
 
 const storeOf: Partial<Record<SearchIndexName, 'forms' | 'cases'>> = {
@@ -88,8 +90,8 @@ export class SearchIndexBuilder implements ViewBuilder<SearchViewDefinition> {
   /** The domains with documents in the store, in order, from `from` on (a resumed build). */
   private async domains(documents: 'forms' | 'cases', from: string | undefined): Promise<string[]> {
     const rows = await this.options.db.any<{ domain: string }>(
-      `SELECT DISTINCT domain FROM ${primaryStoreTables[documents]} WHERE domain >= $1 ORDER BY domain`,
-      [from ?? ''],
+      `SELECT DISTINCT domain FROM ${primaryStoreTables[documents]} WHERE domain >= $1 ${this.options.domains ? 'AND domain = ANY($2::text[])' : ''} ORDER BY domain`,
+      [from ?? '', this.options.domains ?? []],
     );
     return rows.map((row) => row.domain);
   }

@@ -23,9 +23,9 @@ import type { SearchEngine } from './search-engine.js';
 import { SearchIndexBuilder } from './search-index-builder.js';
 import { SearchIndexStorage } from './search-index-storage.js';
 import { readIndexDefinitions } from './search-mapping-folder.js';
+import { UcrConfigFolder } from '../ucr/ucr-config-folder.js';
 import { searchStatus, searchStatusReport } from './search-status.js';
 import {
-  indexDefinitionSource,
   logicalIndexOf,
   searchProblemLabels,
   searchViewDefinition,
@@ -56,7 +56,7 @@ const searchIndexConfig = z.object({
     .min(1)
     .default('pipelines/search')
     .describe(
-      'Folder of the index mapping files (`<index>.json`, read at start); relative to the working directory.',
+      'Folder of the index mapping files (`<index>.json`); relative to the working directory. A bad file at start stops the start.',
     ),
   indices: z
     .array(z.enum(searchIndexNames))
@@ -80,6 +80,21 @@ const searchIndexConfig = z.object({
     .default(true)
     .describe(
       'Fill a new index from the primary store (forms; cases for cases and case_search) before its alias is swapped to it; false: from live changes only.',
+    ),
+  backfillDomains: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      'Only these domains are read from the primary store when an index builds; every domain when absent.',
+    ),
+  mappingsPollMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10_000)
+    .describe(
+      'How often the mapping folder is read again; a changed file builds its index anew beside the live one (0: only at start).',
     ),
   backfillChunkDocs: z
     .number()
@@ -150,6 +165,8 @@ mappings: pipelines/search`,
 
 export class SearchIndexResource implements SearchIndexTargets, Resource {
   readonly lifecycle: ViewLifecycle<SearchViewDefinition>;
+  /** The mapping files, applied as they appear, change or go (a generic folder of JSON configurations). */
+  private readonly folder: UcrConfigFolder;
 
   constructor(
     private readonly config: SearchIndexConfig,
@@ -167,6 +184,7 @@ export class SearchIndexResource implements SearchIndexTargets, Resource {
         ctx,
         pageDocs: config.backfillChunkDocs,
         backfill: config.backfill,
+        domains: config.backfillDomains,
       }),
       compile: (source) => searchViewDefinition(source, config.indexPrefix),
       problemLabels: searchProblemLabels,
@@ -177,26 +195,35 @@ export class SearchIndexResource implements SearchIndexTargets, Resource {
       catalogPollMs: config.catalogPollMs,
       buildStartDelayMs: config.buildStartDelayMs,
     });
+    this.folder = new UcrConfigFolder(
+      config.mappings,
+      (origin, json) => {
+        const index = (json as { index?: unknown } | null)?.index;
+        // A file of an index this pipeline does not keep is not applied (nor retired when it goes).
+        if (config.indices && typeof index === 'string' && !config.indices.includes(index as SearchIndexName))
+          return Promise.resolve();
+        return this.lifecycle.apply(origin, json);
+      },
+      ctx.logger,
+    );
   }
 
-  /** Reads the mapping folder (a bad file fails the start, naming it) and applies each wanted definition. */
+  /** Checks the mapping folder (a bad file fails the start, naming it), applies every file, then follows the folder. */
   async start(): Promise<void> {
     const all = await readIndexDefinitions(this.config.mappings);
-    const wanted = this.config.indices ?? [...all.keys()];
-    for (const index of wanted) {
+    for (const index of this.config.indices ?? []) {
       if (!all.has(index))
         throw new BadConfigError('indices', `no mapping file for index ${index} in ${this.config.mappings}`);
     }
     await this.lifecycle.start();
-    for (const index of wanted) {
-      await this.lifecycle.apply(`file:${index}.json`, indexDefinitionSource(all.get(index)!));
-    }
+    await this.folder.scan();
+    this.folder.watch(this.config.mappingsPollMs);
   }
 
-  close(): Promise<void> {
-    return this.lifecycle.close();
+  async close(): Promise<void> {
+    this.folder.stop();
+    await this.lifecycle.close();
   }
-
   indices(): readonly SearchIndexName[] {
     return [...new Set(this.lifecycle.active().map((view) => logicalIndexOf(view.definition)))];
   }

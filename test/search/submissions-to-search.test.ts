@@ -51,7 +51,8 @@ sinks:
   const searchYaml = readFileSync(join(repoRoot, 'pipelines/examples/search.yaml'), 'utf8')
     .replace(/^name: .*$/m, `name: ${names.id}_search`)
     .replace(/topics: \[forms, cases, .*\]/, `topics: ['${forms}', '${cases}']`);
-  const search = planOf(searchYaml, registry, { SEARCH_INDEX_PREFIX: prefix });
+  // Every document reaches the test's topics: no backfill of the shared primary store's other domains.
+  const search = planOf(searchYaml, registry, { SEARCH_INDEX_PREFIX: prefix, SEARCH_BACKFILL: 'false' });
   host = await startPipelines([relay, search]);
 }, 180_000);
 
