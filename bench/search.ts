@@ -82,11 +82,13 @@ function sizes(quick: boolean) {
 
 /** The search pipeline file with the run's name and topics, as YAML text. */
 async function pipelineText(name: string, topics: { forms: string; cases: string }): Promise<string> {
-  return (await readFile(shippedPipeline, 'utf8'))
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/topics: \[forms, cases, .*\]/, `topics: ['${topics.forms}', '${topics.cases}']`)
-    // The run's own topics carry every document: no backfill from the (shared) primary store, no wait before the swap.
-    .replace(/^    backfill: .*$/m, '    backfill: false\n    buildStartDelayMs: 0');
+  return (
+    (await readFile(shippedPipeline, 'utf8'))
+      .replace(/^name: .*$/m, `name: ${name}`)
+      .replace(/topics: \[forms, cases, .*\]/, `topics: ['${topics.forms}', '${topics.cases}']`)
+      // The run's own topics carry every document: no backfill from the (shared) primary store, no wait before the swap.
+      .replace(/^ {4}backfill: .*$/m, '    backfill: false\n    buildStartDelayMs: 0')
+  );
 }
 
 const runDir = () => mkdtemp(join(tmpdir(), 'bench-search-'));
