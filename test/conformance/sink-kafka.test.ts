@@ -108,5 +108,7 @@ describeSinkConformance(
       return { under, restore: () => broker.start() };
     },
   },
-  60_000,
+  // The producer keeps re-sending under one producer id for about two minutes (as the Java client's
+  // delivery.timeout.ms) before a write to a dead broker fails: the unreachable case waits that out.
+  100_000,
 );

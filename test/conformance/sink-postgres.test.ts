@@ -37,6 +37,7 @@ async function open(url: string): Promise<SinkUnderTest> {
     mode: 'columns',
     key: ['doc_id'],
     columns: ['doc_id', 'n'],
+    versionFrom: 'routing',
     poolSize: 2,
   });
   const ctx = standaloneContext({ pipeline: names.id, endpoints: readEndpoints(), resources });

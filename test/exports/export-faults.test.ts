@@ -120,8 +120,10 @@ function spawnWorker(prefix: string, folder: string): ChildProcess {
       '1',
       '--lock-ms',
       '3000',
+      // Small pages keep a 30,000-case export running for seconds on an idle machine (at 100 it
+      // finished in 0.7 s, before the test could kill it mid-way).
       '--page-size',
-      '100',
+      '10',
       '--prefix',
       prefix,
       '--exports',
