@@ -8,6 +8,7 @@ import nano from 'nano';
 import pgPromise from 'pg-promise';
 import { createS3Client, s3Location } from '../connectors/blob/s3-client.js';
 import type { Endpoints } from '../connectors/endpoints.js';
+import { redactSecrets } from '../runtime/contract/index.js';
 
 export interface ProbeResult {
   service: string;
@@ -29,8 +30,6 @@ async function getJson(url: string): Promise<Record<string, unknown>> {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return (await response.json()) as Record<string, unknown>;
 }
-
-const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 const probes: Record<string, (e: Endpoints) => { address: string; run: () => Promise<string> }> = {
   kafka: (e) => ({
@@ -61,7 +60,7 @@ const probes: Record<string, (e: Endpoints) => { address: string; run: () => Pro
     },
   }),
   postgres: (e) => ({
-    address: redact(e.DATABASE_URL),
+    address: e.DATABASE_URL,
     run: async () => {
       const pgp = pgPromise();
       try {
@@ -75,7 +74,7 @@ const probes: Record<string, (e: Endpoints) => { address: string; run: () => Pro
     },
   }),
   redis: (e) => ({
-    address: redact(e.REDIS_URL),
+    address: e.REDIS_URL,
     run: async () => {
       const redis = new Redis(e.REDIS_URL, {
         lazyConnect: true,
@@ -101,7 +100,7 @@ const probes: Record<string, (e: Endpoints) => { address: string; run: () => Pro
     },
   }),
   couchdb: (e) => ({
-    address: redact(e.COUCHDB_URL),
+    address: e.COUCHDB_URL,
     run: async () => {
       const dbs = await nano(e.COUCHDB_URL).db.list();
       return `${dbs.length} database(s)`;
@@ -124,15 +123,16 @@ export async function probeEndpoints(endpoints: Endpoints, timeoutMs = 8000): Pr
   return Promise.all(
     Object.entries(probes).map(async ([service, probe]) => {
       const { address, run } = probe(endpoints);
+      // Every address and every client's error message may carry credentials: one redaction for all.
+      const shown = (detail: string) => ({
+        service,
+        address: redactSecrets(address),
+        detail: redactSecrets(detail),
+      });
       try {
-        return { service, address, ok: true, detail: await withTimeout(run(), timeoutMs) };
+        return { ...shown(await withTimeout(run(), timeoutMs)), ok: true };
       } catch (error) {
-        return {
-          service,
-          address,
-          ok: false,
-          detail: error instanceof Error ? error.message : String(error),
-        };
+        return { ...shown(error instanceof Error ? error.message : String(error)), ok: false };
       }
     }),
   );

@@ -2,6 +2,7 @@
 import type { Admin, TopicSpec } from '../connectors/kafka/kafka-client.js';
 import type { PipelinePlan } from '../runtime/config/index.js';
 import type { TopicDeclaration } from '../runtime/contract/index.js';
+import { loadSchemaCatalog, maxMessageBytesOf } from '../schemas/schema-catalog.js';
 
 export function declaredTopics(plan: PipelinePlan): TopicDeclaration[] {
   const declared: TopicDeclaration[] = [];
@@ -40,30 +41,43 @@ export interface TopicCheck {
   detail?: string;
 }
 
-/** Creates missing topics and checks existing ones against their declaration (partitions, cleanup policy). */
+/**
+ * Creates missing topics and checks existing ones against their declaration (partitions, cleanup
+ * policy) and against what the schemas need (max.message.bytes from schemas/topics.yaml: the
+ * receiver keeps every change event under it).
+ */
 export async function ensureTopics(admin: Admin, topics: TopicDeclaration[]): Promise<TopicCheck[]> {
   if (!topics.length) return [];
+  const catalog = await loadSchemaCatalog();
+  const maxBytes = (topic: string) => maxMessageBytesOf(catalog, topic);
   const specs: TopicSpec[] = topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions,
-    configs: { 'cleanup.policy': t.compact ? 'compact' : 'delete' },
+    configs: {
+      'cleanup.policy': t.compact ? 'compact' : 'delete',
+      'max.message.bytes': String(maxBytes(t.topic)),
+    },
   }));
   const created = new Set(await admin.createTopics(specs));
   const existing = await admin.describeTopics(
     topics.filter((t) => !created.has(t.topic)).map((t) => t.topic),
-    ['cleanup.policy'],
+    ['cleanup.policy', 'max.message.bytes'],
   );
   return topics.map((t) => {
     if (created.has(t.topic)) return { topic: t.topic, status: 'created' };
     const found = existing.find((d) => d.topic === t.topic);
     const policy = found?.configs['cleanup.policy'];
     const want = t.compact ? 'compact' : 'delete';
+    const messageBytes = Number(found?.configs['max.message.bytes'] ?? Number.NaN);
     const problems = [
       found && found.partitions < t.partitions
         ? `${found.partitions} partitions, declared ${t.partitions}`
         : '',
       policy !== undefined && !policy.split(',').includes(want)
         ? `cleanup.policy=${policy}, declared ${want}`
+        : '',
+      messageBytes < maxBytes(t.topic)
+        ? `max.message.bytes=${messageBytes}, the schemas need ${maxBytes(t.topic)} (change it with kafka-configs --alter)`
         : '',
     ].filter(Boolean);
     return problems.length

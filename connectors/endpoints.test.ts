@@ -32,3 +32,25 @@ describe('readEndpoints', () => {
     expect(Object.isFrozen(readEndpoints({}))).toBe(true);
   });
 });
+
+describe('readEndpoints errors', () => {
+  it('never show a password, in a malformed URL of any variable or in a secret variable', () => {
+    const env = {
+      DATABASE_URL: 'postgres://u:pgPASS1@host:port/db',
+      REDIS_URL: 'redis//:rdPASS2@host',
+      COUCHDB_URL: 'htp://admin:cdPASS3@host',
+      SEARCH_URL: 'elastic:esPASS4@host:9200',
+      SCHEMA_REGISTRY_URL: 'ftp://reg:srPASS5@host',
+      S3_ENDPOINT: 's3://key:s3PASS6@host',
+      S3_BUCKET: 'x',
+    };
+    let message = '';
+    try {
+      readEndpoints(env);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of Object.keys(env)) expect(message).toContain(name);
+    expect(message).not.toMatch(/PASS\d/);
+  });
+});

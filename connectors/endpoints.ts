@@ -4,7 +4,7 @@
  * hands them to every component through its context (`ctx.endpoints`); components never read them.
  */
 import { z } from 'zod';
-import type { Endpoints as ContractEndpoints } from '../runtime/contract/index.js';
+import { redactSecrets, type Endpoints as ContractEndpoints } from '../runtime/contract/index.js';
 
 const url = (protocols: string[]) =>
   z
@@ -77,6 +77,23 @@ export const endpointVariables = Object.entries(endpointsSchema.shape).map(([nam
   description: schema.description ?? '',
 }));
 
+const secretVariable = /SECRET|PASSWORD|ACCESS_KEY|TOKEN/;
+
+/**
+ * A bad value as an error may show it: never a secret variable's, and never the credentials before
+ * the last `@`, even when the value is too malformed for a URL parser (`redis//:password@host`).
+ */
+function shownValue(name: string, value: string): string {
+  if (secretVariable.test(name)) return '(value not shown)';
+  const at = value.lastIndexOf('@');
+  if (at < 0) return JSON.stringify(value);
+  const userinfo = value.slice(0, at);
+  const afterPath = userinfo.lastIndexOf('/') + 1;
+  const colon = userinfo.indexOf(':', afterPath);
+  const kept = colon < 0 ? userinfo.slice(0, afterPath) : userinfo.slice(0, colon + 1);
+  return JSON.stringify(`${kept}***${value.slice(at)}`);
+}
+
 export class EndpointConfigError extends Error {
   override readonly name = 'EndpointConfigError';
 }
@@ -96,9 +113,9 @@ export function readEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+      return `${name}=${shownValue(name, env[name] ?? '')}: ${issue.message}`;
     });
-    throw new EndpointConfigError(`bad endpoint configuration:\n  ${problems.join('\n  ')}`);
+    throw new EndpointConfigError(redactSecrets(`bad endpoint configuration:\n  ${problems.join('\n  ')}`));
   }
   const endpoints: Endpoints = parsed.data;
   return Object.freeze(endpoints);

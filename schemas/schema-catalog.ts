@@ -23,6 +23,8 @@ export const compatibilityLevels = [
 export type CompatibilityLevel = (typeof compatibilityLevels)[number];
 
 const level = z.enum(compatibilityLevels);
+// Kafka's own limits: the smallest sane batch, and the largest a broker takes by default in one request.
+const maxMessageBytes = z.number().int().min(65_536).max(104_857_600);
 
 /** The shape of `schemas/topics.yaml`. */
 export const topicsFileSchema = z
@@ -32,9 +34,14 @@ export const topicsFileSchema = z
         compatibility: level
           .default('BACKWARD_TRANSITIVE')
           .describe('Level of every subject whose topic does not name its own.'),
+        maxMessageBytes: maxMessageBytes
+          .default(1_048_576)
+          .describe(
+            'max.message.bytes of every topic `topics ensure` creates, unless its own entry says otherwise; writers keep every event under it.',
+          ),
       })
       .strict()
-      .default({ compatibility: 'BACKWARD_TRANSITIVE' }),
+      .prefault({}),
     topics: z.record(
       z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a topic name: letters, digits, ".", "_" or "-"'),
       z
@@ -44,6 +51,9 @@ export const topicsFileSchema = z
             .regex(/^[a-z][a-z0-9-]*$/, 'expected a schema folder name: lowercase letters, digits and "-"')
             .describe('Folder under schemas/ holding the versions of this topic’s value schema.'),
           compatibility: level.optional().describe('Level of this topic’s subject, instead of the default.'),
+          maxMessageBytes: maxMessageBytes
+            .optional()
+            .describe('max.message.bytes of this topic, instead of the default.'),
         })
         .strict(),
     ),
@@ -83,11 +93,15 @@ export interface TopicSchema {
   /** The folder of the topic's value schema. */
   folder: string;
   compatibility: CompatibilityLevel;
+  /** The topic's max.message.bytes: the largest record batch it accepts. */
+  maxMessageBytes: number;
 }
 
 export interface SchemaCatalog {
   /** Absolute path of the schemas folder. */
   dir: string;
+  /** max.message.bytes of topics topics.yaml does not list (and of those that name none). */
+  defaultMaxMessageBytes: number;
   topics: TopicSchema[];
   folders: SchemaFolder[];
   /** Files that could not be read as schemas: unparsable JSON, misnamed files, gaps in versions. */
@@ -112,6 +126,11 @@ export function latestSchemaOfTopic(catalog: SchemaCatalog, topic: string): Sche
   const folder = catalog.topics.find((t) => t.topic === topic)?.folder;
   const versions = catalog.folders.find((f) => f.name === folder);
   return versions && latestVersion(versions);
+}
+
+/** The max.message.bytes a topic is created with: its own in topics.yaml, or the default. */
+export function maxMessageBytesOf(catalog: SchemaCatalog, topic: string): number {
+  return catalog.topics.find((t) => t.topic === topic)?.maxMessageBytes ?? catalog.defaultMaxMessageBytes;
 }
 
 /**
@@ -212,6 +231,7 @@ export async function loadSchemaCatalog(dir: string = defaultSchemasDir()): Prom
     topic,
     folder: spec.schema,
     compatibility: spec.compatibility ?? parsed.data.defaults.compatibility,
+    maxMessageBytes: spec.maxMessageBytes ?? parsed.data.defaults.maxMessageBytes,
   }));
   const missing = topics.filter((t) => !folders.some((f) => f.name === t.folder));
   if (missing.length > 0) {
@@ -228,5 +248,11 @@ export async function loadSchemaCatalog(dir: string = defaultSchemasDir()): Prom
       });
     }
   }
-  return { dir: root, topics, folders, problems };
+  return {
+    dir: root,
+    defaultMaxMessageBytes: parsed.data.defaults.maxMessageBytes,
+    topics,
+    folders,
+    problems,
+  };
 }

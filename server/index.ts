@@ -6,6 +6,13 @@ export { reportsModule } from './reports/reports-module.js';
 export { searchModule } from './search/search-module.js';
 export { HttpError } from './http/http-error.js';
 export type { DomainRequest, Route, RouteModule, RouteRequest } from './http/route.js';
+export {
+  readServerSettings,
+  serverSettings,
+  serverSettingVariables,
+  ServerSettingsError,
+  type ServerSettings,
+} from './server-settings.js';
 export { exportsModule, importsModule, pagesModule, sessionAuthenticator } from './tasks/task-modules.js';
 export type { TaskModuleSettings } from './tasks/task-modules.js';
 export type { PipelineStatusView } from './pages/pages-routes.js';

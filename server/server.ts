@@ -12,10 +12,12 @@ import { FilesystemBlobStore, S3BlobStore, type BlobStore } from '../connectors/
 import { s3Location } from '../connectors/blob/s3-client.js';
 import { CouchUserDirectory, type UserDirectory } from '../connectors/couchdb/user-directory.js';
 import { pgp, type Database } from '../connectors/postgres/postgres-pool.js';
+import { AuthThrottle } from './auth/auth-throttle.js';
 import { DirectoryAuthenticator } from './auth/directory-authenticator.js';
 import { createHttpServer, type Authenticator } from './http/http-server.js';
 import type { RouteModule } from './http/route.js';
 import type { Router } from './http/router.js';
+import { readServerSettings, type ServerSettings } from './server-settings.js';
 
 /** What every route module may use; created once per server. */
 export interface ServerServices {
@@ -27,6 +29,8 @@ export interface ServerServices {
   directory: UserDirectory;
   /** A cache: commands fail fast while it is down rather than queue. */
   redis: Redis;
+  /** Security and size limits (server-settings.ts). */
+  settings: ServerSettings;
 }
 
 /** Builds a route module once the shared services exist (creating its tables, loading its files…). */
@@ -46,6 +50,10 @@ export interface ServerOptions {
   domainsDatabase?: string;
   /** Who may call `domain-user` routes; HTTP Basic or API keys of the directory's users by default. */
   authenticator?: (services: ServerServices) => Authenticator;
+  /** Read from the environment (readServerSettings) when absent. */
+  settings?: ServerSettings;
+  /** Prefix of the server's own Redis keys (the throttle's counts); `tributary:` by default. */
+  redisKeyPrefix?: string;
 }
 
 export interface RunningServer {
@@ -65,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await closeServices(services, modules);
     throw error;
   }
-  const authenticator = options.authenticator?.(services) ?? new DirectoryAuthenticator(services.directory);
+  const authenticator = options.authenticator?.(services) ?? defaultAuthenticator(services, options);
   const { server, router } = createHttpServer({ modules, authenticator, logger: options.logger });
   await listen(server, options.port, options.host);
   const address = server.address() as AddressInfo;
@@ -88,8 +96,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+/** The directory's users, failed attempts throttled in Redis as the settings say. */
+function defaultAuthenticator(services: ServerServices, options: ServerOptions): Authenticator {
+  const { settings } = services;
+  const throttle = new AuthThrottle(
+    services.redis,
+    {
+      perUser: {
+        maxFailures: settings.TRIBUTARY_AUTH_USER_MAX_FAILURES,
+        windowSeconds: settings.TRIBUTARY_AUTH_USER_WINDOW_SECONDS,
+      },
+      perAddress: {
+        maxFailures: settings.TRIBUTARY_AUTH_ADDRESS_MAX_FAILURES,
+        windowSeconds: settings.TRIBUTARY_AUTH_ADDRESS_WINDOW_SECONDS,
+      },
+      keyPrefix: `${options.redisKeyPrefix ?? 'tributary:'}auth:`,
+    },
+    services.logger,
+  );
+  return new DirectoryAuthenticator(services.directory, {
+    throttle,
+    trustForwardedFor: settings.TRIBUTARY_TRUST_FORWARDED_FOR,
+  });
+}
+
 async function openServices(options: ServerOptions): Promise<ServerServices> {
   const { endpoints, logger } = options;
+  // Read first: a bad variable fails the start before any connection is opened.
+  const settings = options.settings ?? readServerSettings();
   const db = pgp({
     connectionString: endpoints.DATABASE_URL,
     max: options.poolSize ?? 16,
@@ -123,7 +157,7 @@ async function openServices(options: ServerOptions): Promise<ServerServices> {
     redis,
     cacheTtlSeconds: 60,
   });
-  return { endpoints, logger, db, blobs, directory, redis };
+  return { endpoints, logger, db, blobs, directory, redis, settings };
 }
 
 async function closeServices(services: ServerServices, modules: readonly RouteModule[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExportInstance } from './export-instance.js';
 import { exportQuery } from './export-query.js';
-import { neutraliseFormula } from './neutralise-formula.js';
+import { neutraliseFormula } from './index.js';
 
 const instance = (filters: unknown = null) =>
   parseExportInstance(
@@ -64,7 +64,8 @@ describe('neutraliseFormula', () => {
   it('prefixes text a spreadsheet would run as a formula, and leaves other text alone', () => {
     expect(['=1+1', '+1', '-2+3', '@SUM(A1)', '\tx', 'plain', ''].map(neutraliseFormula)).toEqual([
       "'=1+1",
-      "'+1",
+      // A plain number is no formula: it stays a number.
+      '+1',
       "'-2+3",
       "'@SUM(A1)",
       "'\tx",

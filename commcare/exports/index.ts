@@ -17,4 +17,5 @@ export type { CompiledExport, CompiledTable } from './compile-export.js';
 export { excelDate, getPath } from './compile-column.js';
 export { exportFilterParameters, ExportFilterError, exportQuery } from './export-query.js';
 export type { ExportQuery } from './export-query.js';
-export { neutraliseFormula } from './neutralise-formula.js';
+// One neutraliser for every CSV and spreadsheet of the project (commcare/spreadsheet).
+export { neutralizeFormula as neutraliseFormula } from '../spreadsheet/index.js';

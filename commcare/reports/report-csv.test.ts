@@ -25,4 +25,21 @@ describe('reportCsv', () => {
     });
     expect(csv).toBe('"Name, ""full"""\r\n"line\nbreak"\r\n"cr\rhere"\r\nx y\r\nplain\r\n');
   });
+
+  it('writes formulas in data and headers as text, and numbers as numbers', () => {
+    const csv = reportCsv({
+      columns: [
+        { id: 'name', display: '=cmd', type: 'field' },
+        { id: 'n', display: 'Count', type: 'field' },
+      ],
+      rows: [
+        { name: '=HYPERLINK("http://evil.example","click")', n: -3 },
+        { name: '@SUM(A1)', n: '-2.5' },
+      ],
+      total_row: ['+1', -1],
+    });
+    expect(csv).toBe(
+      `'=cmd,Count\r\n"'=HYPERLINK(""http://evil.example"",""click"")",-3\r\n'@SUM(A1),-2.5\r\n+1,-1\r\n`,
+    );
+  });
 });

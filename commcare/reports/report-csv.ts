@@ -1,10 +1,13 @@
 /** A report as CSV (RFC 4180): a header row of display names, the rows, then the total row if any. */
 import type { ReportOutput } from './compile-report.js';
+import { neutralizeFormula } from '../spreadsheet/index.js';
 import { valueText } from './value-text.js';
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = Array.isArray(value) ? value.map((item) => valueText(item)).join(' ') : valueText(value);
+  const text = neutralizeFormula(
+    Array.isArray(value) ? value.map((item) => valueText(item)).join(' ') : valueText(value),
+  );
   // Quote when the text holds a delimiter, a quote or a line break; quotes inside are doubled.
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -3,10 +3,11 @@
  * folder (the embedded default, for a single machine). Writes are whole objects; a retry of the
  * same key overwrites the same bytes.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Client } from 'minio';
-import { RetryableError } from '../../runtime/contract/index.js';
+import { redactSecrets, RetryableError } from '../../runtime/contract/index.js';
 import { createS3Client, type S3Location } from './s3-client.js';
 
 export type { S3Location } from './s3-client.js';
@@ -20,12 +21,26 @@ export interface BlobStore {
   readonly location: string;
 }
 
-/** Keys are `<domain>/<form id>/<attachment name>`; only characters that are safe in both stores. */
+/**
+ * Keys are `<domain>/<form id>/<attachment name>`; only characters that are safe in both stores. A
+ * part longer than 200 characters once escaped is shortened to its start and its digest, so a key
+ * always fits S3's 1,024 bytes and a file name's 255.
+ */
 export function blobKey(domain: string, formId: string, name: string): string {
-  const safe = (part: string) =>
-    part.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const safe = (part: string) => {
+    const escaped = part.replace(
+      /[^A-Za-z0-9._-]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    );
+    return escaped.length <= maxKeyPartLength ? escaped : shortened(escaped);
+  };
   return `${safe(domain)}/${safe(formId)}/${safe(name)}`;
 }
+
+const maxKeyPartLength = 200;
+
+const shortened = (part: string) =>
+  `${part.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '_')}~${createHash('sha256').update(part).digest('hex')}`;
 
 export class FilesystemBlobStore implements BlobStore {
   private readonly root: string;
@@ -38,7 +53,11 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    const path = resolve(this.root, key);
+    // File systems cap a name at 255 bytes; a longer segment (a key not made by blobKey) is shortened.
+    const names = key
+      .split('/')
+      .map((segment) => (Buffer.byteLength(segment) <= maxKeyPartLength ? segment : shortened(segment)));
+    const path = resolve(this.root, names.join('/'));
     // blobKey never produces `..`, but a key from elsewhere must still stay inside the root.
     if (!path.startsWith(this.root + sep)) throw new Error(`Blob key escapes the store: ${key}`);
     return path;
@@ -47,7 +66,8 @@ export class FilesystemBlobStore implements BlobStore {
   async put(key: string, data: Buffer): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+    // Unique per write: concurrent writes of one key (a device retrying) must not share a file.
+    const temporary = `${path}.${randomUUID()}.tmp`;
     await writeFile(temporary, data, { flush: true });
     await rename(temporary, path);
   }
@@ -95,7 +115,9 @@ export class S3BlobStore implements BlobStore {
       await this.client.putObject(this.s3.bucket, key, data, data.length, { 'Content-Type': contentType });
     } catch (error) {
       throw new RetryableError(
-        `The blob store (${this.s3.endpoint}) refused or did not answer: ${(error as Error).message}`,
+        redactSecrets(
+          `The blob store (${this.s3.endpoint}) refused or did not answer: ${(error as Error).message}`,
+        ),
         { cause: error },
       );
     }

@@ -24,6 +24,11 @@ export interface UserDirectory {
   domainExists(domain: string): Promise<boolean>;
   /** The user named `username` (full, or short within `domain`), or null. */
   findUser(username: string, domain: string): Promise<MobileUser | null>;
+  /**
+   * Users (ids or usernames; `*` for all) who may submit forms on behalf of other users of the
+   * domain: the Domain document's `proxy_submitters`. None when the directory does not say.
+   */
+  proxySubmitters?(domain: string): Promise<string[]>;
 }
 
 export interface CouchDirectoryOptions {
@@ -58,9 +63,23 @@ export class CouchUserDirectory implements UserDirectory {
   constructor(private readonly options: CouchDirectoryOptions) {}
 
   async domainExists(domain: string): Promise<boolean> {
-    return this.cached(`domain:${domain}`, async () => {
-      const docs = await this.find(this.options.domainsDatabase, { doc_type: 'Domain', name: domain });
-      return docs.length > 0;
+    return (await this.domainDoc(domain)) !== null;
+  }
+
+  async proxySubmitters(domain: string): Promise<string[]> {
+    return (await this.domainDoc(domain))?.proxySubmitters ?? [];
+  }
+
+  /** What the receiver reads of a Domain document; null when there is none. */
+  private domainDoc(domain: string): Promise<{ proxySubmitters: string[] } | null> {
+    return this.cached(`domain-doc:${domain}`, async () => {
+      const docs = (await this.find(this.options.domainsDatabase, { doc_type: 'Domain', name: domain })) as {
+        proxy_submitters?: unknown;
+      }[];
+      const doc = docs[0];
+      if (!doc) return null;
+      const proxies = Array.isArray(doc.proxy_submitters) ? doc.proxy_submitters : [];
+      return { proxySubmitters: proxies.filter((p): p is string => typeof p === 'string') };
     });
   }
 

@@ -7,6 +7,7 @@ import {
   type SinkRecord,
   type WriteResult,
 } from '../../runtime/contract/index.js';
+import { byteChunks } from './byte-chunks.js';
 import type { ProducedMessage, Producer } from './kafka-client.js';
 import { kafkaConnectionFields, kafkaProducer } from './kafka-resources.js';
 import type { ValueSerde } from './serde.js';
@@ -38,6 +39,14 @@ const kafkaSinkConfig = z.object({
     .describe(
       'Per routing target (e.g. `forms`, `cases` from the outbox): the topic and value format its records are written with.',
     ),
+  maxRequestBytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .default(1_000_000)
+    .describe(
+      "Largest produce request, in bytes of keys, values and headers: a write is sent as several requests in order, so no record batch exceeds a topic's max.message.bytes (1 MiB by default, schemas/topics.yaml).",
+    ),
   ...kafkaConnectionFields,
 });
 
@@ -68,6 +77,7 @@ value: { format: avro }`,
       { topic: config.topic, serde: await valueSerde(config.value, config.topic, ctx) },
       await kafkaProducer(ctx.resources, config.client, config.brokers ?? [...ctx.endpoints.KAFKA_BROKERS]),
       routes,
+      config.maxRequestBytes,
     );
   },
 });
@@ -105,7 +115,9 @@ export class KafkaSink implements Sink {
   constructor(
     private readonly fallback: { topic: string; serde: ValueSerde },
     private readonly producer: Producer,
-    private readonly routes: Map<string, { topic: string; serde: ValueSerde }> = new Map(),
+    private readonly routes: Map<string, { topic: string; serde: ValueSerde }>,
+    /** Writes are sent as requests of at most this many bytes (byte-chunks.ts). */
+    private readonly maxRequestBytes: number,
   ) {}
 
   /** A configured route; else the topic named by the target, written with the sink's own format. */
@@ -124,7 +136,6 @@ export class KafkaSink implements Sink {
   async write(records: SinkRecord[]): Promise<WriteResult> {
     const failed: WriteResult['failed'] = [];
     const byTopic = new Map<string, ProducedMessage[]>();
-    const sentByTopic = new Map<string, SinkRecord[]>();
     await Promise.all(
       records.map(async (record, index) => {
         if (this.delivered.has(record)) return;
@@ -140,9 +151,6 @@ export class KafkaSink implements Sink {
           const list = byTopic.get(topic) ?? [];
           list[index] = message;
           byTopic.set(topic, list);
-          const sent = sentByTopic.get(topic) ?? [];
-          sent.push(record);
-          sentByTopic.set(topic, sent);
         } catch (error) {
           if (isRetryable(error)) throw error;
           failed.push({ index, error: error as Error });
@@ -151,12 +159,22 @@ export class KafkaSink implements Sink {
     );
     // Sparse arrays keep the batch order per topic; filter drops the holes.
     for (const [topic, messages] of byTopic) {
-      await this.producer.send(topic, messages.filter(Boolean)).catch((error: unknown) => {
-        throw noBrokerReached(error)
-          ? new RetryableError('no Kafka broker could be reached; nothing was written', { cause: error })
-          : error;
-      });
-      for (const record of sentByTopic.get(topic)!) this.delivered.add(record);
+      // Sent in requests of at most maxRequestBytes (byte-chunks.ts), in order; each request's
+      // records count as delivered once the broker acknowledges it.
+      const indices = messages.flatMap((message, index) => (message ? [index] : []));
+      let at = 0;
+      for (const chunk of byteChunks(
+        indices.map((index) => messages[index]!),
+        this.maxRequestBytes,
+      )) {
+        await this.producer.send(topic, chunk).catch((error: unknown) => {
+          throw noBrokerReached(error)
+            ? new RetryableError('no Kafka broker could be reached; nothing was written', { cause: error })
+            : error;
+        });
+        for (const index of indices.slice(at, at + chunk.length)) this.delivered.add(records[index]!);
+        at += chunk.length;
+      }
     }
     return { failed };
   }

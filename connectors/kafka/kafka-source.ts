@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FormBodies } from '../blob/form-body.js';
 import {
   BadConfigError,
   BadRecordError,
@@ -120,6 +121,8 @@ export function parseLane(lane: string): { topic: string; partition: number } {
 
 export class KafkaSource implements Source {
   private consumer: GroupConsumer | undefined;
+  /** Large form bodies travel beside their events (connectors/blob/form-body.ts); decoding puts them back. */
+  private readonly formBodies = new FormBodies(() => this.ctx.endpoints);
   private admin: Promise<Admin> | undefined;
   /** Recognises batches that start past records deleted before they were processed. */
   private readonly gaps = new OffsetGapGuard({
@@ -339,9 +342,11 @@ export class KafkaSource implements Source {
    */
   async decodeBatch(batch: FetchedBatch): Promise<SourceRecord[]> {
     const lane = laneOf(batch.topic, batch.partition);
-    if (this.decoder.decodeSync)
-      return batch.messages.map((message) => this.decodeMessageSync(lane, message));
-    return Promise.all(batch.messages.map((message) => this.decodeMessage(lane, message)));
+    const records = this.decoder.decodeSync
+      ? batch.messages.map((message) => this.decodeMessageSync(lane, message))
+      : await Promise.all(batch.messages.map((message) => this.decodeMessage(lane, message)));
+    await this.formBodies.resolve(records);
+    return records;
   }
 
   private envelope(lane: string, message: FetchedMessage): SourceRecord {
@@ -385,14 +390,16 @@ export class KafkaSource implements Source {
     return record;
   }
 
-  decode(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord> {
-    return this.decodeMessage(position.lane, {
+  async decode(raw: SourceRecord['raw'], position: Position, timestamp: number): Promise<SourceRecord> {
+    const record = await this.decodeMessage(position.lane, {
       key: raw.key,
       value: raw.value,
       headers: raw.headers,
       offset: position.offset,
       timestamp,
     });
+    await this.formBodies.resolve([record]);
+    return record;
   }
 
   async commit(lane: string, next: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { Form, FormAttachment } from '../../schemas/generated/form.js';
 import { insertOutboxRows, outboxRowsSql, type OutboxRow } from '../outbox/outbox-table.js';
 import { pgp, type Database } from './postgres-pool.js';
 import { blobKey, type BlobStore } from '../blob/blob-store.js';
+import { formBodyKey, formBodyUrl, publishedForm } from '../blob/form-body.js';
 import { applyCaseBlocks, parseXFormDateMs, type CaseApplyError } from '../../commcare/xform/case-apply.js';
 import { caseIdsOf, type CaseBlock } from '../../commcare/xform/case-blocks.js';
 import { primaryStoreTables as T } from './primary-store.js';
@@ -25,11 +26,40 @@ export interface Submission {
   /** The application the device says the form belongs to (OpenRosa query or meta), if known. */
   appId?: string | null;
   buildId?: string | null;
+  /** Who submitted it: the authenticated user, recorded beside the form's own meta. */
+  auth: SubmissionAuth;
+}
+
+/** The user whose credentials a submission came with. */
+export interface SubmissionAuth {
+  userId: string;
+  username: string;
+  /** basic, apikey or session. */
+  method: string;
 }
 
 export type SaveOutcome =
   | { status: 'created' | 'edited' | 'duplicate'; formId: string; caseIds: string[] }
-  | { status: 'rejected'; error: CaseApplyError | FormDomainConflict };
+  | { status: 'rejected'; error: CaseApplyError | FormDomainConflict | EventTooLarge };
+
+/**
+ * A change event of the submission would be larger than its topic accepts even with the form's
+ * body carried aside (tens of thousands of case ids, a case whose properties grew too large): it
+ * could be saved but never published, so it is refused before anything is saved.
+ */
+export class EventTooLarge extends Error {
+  override readonly name = 'EventTooLarge';
+  constructor(
+    readonly docId: string,
+    readonly kind: 'form' | 'case',
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `The ${kind === 'form' ? `change event of form ${docId}` : `change event of case ${docId} after this form`} would be ${bytes} bytes; its topic accepts at most ${maxBytes}.`,
+    );
+  }
+}
 
 /** The instanceID is already used by a form of another domain. */
 export class FormDomainConflict extends Error {
@@ -47,6 +77,10 @@ export interface SubmissionStoreOptions {
   topics: { forms: string; cases: string };
   outboxTable?: string;
   outboxChannel?: string;
+  /** A form whose question tree is larger (as JSON) is published with its body in the blob store. */
+  maxInlineFormBytes: number;
+  /** The largest change event (as JSON) the topics accept; a submission making a larger one is refused. */
+  maxEventBytes: number;
 }
 
 interface FormRow {
@@ -86,8 +120,12 @@ export class SubmissionStore {
   async save(submission: Submission): Promise<SaveOutcome> {
     const formId = submission.parsed.metadata.instanceID;
     const bodySha = createHash('sha256').update(submission.xml).digest('hex');
+    const { files, stored } = this.planBlobs(submission, formId, bodySha);
+    // A form event too large for its topic is refused before anything is written anywhere.
+    const tooLarge = this.oversized(formEvent(submission, stored, Date.now(), null), []);
+    if (tooLarge) return { status: 'rejected', error: tooLarge };
     // Blobs first: a crash after them leaves an unreferenced object, never a form without its XML.
-    const attachments = await this.storeBlobs(submission, formId, bodySha);
+    await Promise.all(files.map((file) => this.options.blobs.put(file.key, file.data, file.contentType)));
     const caseIds = caseIdsOf(submission.blocks);
     return this.retrying<SaveOutcome>(() =>
       // The usual submission is two round trips: BEGIN with its locks, then every write with
@@ -113,7 +151,7 @@ export class SubmissionStore {
           );
           const existing = (forms![0] as FormRow | undefined) ?? null;
           const current = new Map((cases as CaseRow[]).map((row) => [row.case_id, row]));
-          const outcome = await this.decide(t, submission, existing, current, attachments, bodySha);
+          const outcome = await this.decide(t, submission, existing, current, stored, bodySha);
           if (outcome.status === 'created' || outcome.status === 'edited') {
             await t.none([...outcome.statements, 'COMMIT'].join(';\n'));
             open = false;
@@ -135,12 +173,12 @@ export class SubmissionStore {
     submission: Submission,
     existing: FormRow | null,
     current: Map<string, CaseRow>,
-    attachments: FormAttachment[],
+    stored: StoredBlobs,
     bodySha: string,
   ): Promise<
     | { status: 'created' | 'edited'; statements: string[]; caseIds: string[] }
     | { status: 'duplicate'; formId: string; caseIds: string[] }
-    | { status: 'rejected'; error: CaseApplyError | FormDomainConflict }
+    | { status: 'rejected'; error: CaseApplyError | FormDomainConflict | EventTooLarge }
   > {
     const formId = submission.parsed.metadata.instanceID;
     if (existing && existing.domain !== submission.domain) {
@@ -149,7 +187,7 @@ export class SubmissionStore {
     if (existing?.body_sha256 === bodySha)
       return { status: 'duplicate', formId, caseIds: existing.event.case_ids };
     const now = Date.now();
-    const event = formEvent(submission, attachments, now, existing);
+    const event = formEvent(submission, stored, now, existing);
     if (existing) {
       const check = checkCases(submission.domain, current, submission.blocks);
       if (check) return { status: 'rejected', error: check };
@@ -201,7 +239,7 @@ export class SubmissionStore {
     current: Map<string, CaseRow>,
   ):
     | { status: 'created'; statements: string[]; caseIds: string[] }
-    | { status: 'rejected'; error: CaseApplyError } {
+    | { status: 'rejected'; error: CaseApplyError | EventTooLarge } {
     const formId = event.doc_id;
     const caseIds = event.case_ids;
     const live = new Map<string, Case>();
@@ -221,6 +259,8 @@ export class SubmissionStore {
       if (row && row.deleted) next.version = Number(row.version) + 1;
     }
     const cases = [...applied.cases.values()];
+    const tooLarge = this.oversized(event, cases);
+    if (tooLarge) return { status: 'rejected', error: tooLarge };
     return {
       status: 'created',
       caseIds,
@@ -240,7 +280,10 @@ export class SubmissionStore {
     event: Form,
     bodySha: string,
     now: number,
-  ): Promise<{ status: 'edited'; statements: string[]; caseIds: string[] }> {
+  ): Promise<
+    | { status: 'edited'; statements: string[]; caseIds: string[] }
+    | { status: 'rejected'; error: EventTooLarge }
+  > {
     const formId = existing.form_id;
     // The old version stays, as CommCare's XFormDeprecated, under a new id pointing back.
     const deprecatedId = randomUUID();
@@ -283,6 +326,9 @@ export class SubmissionStore {
       ].join(';\n'),
     );
     const cases = await this.rebuildCases(t, submission.domain, affected, now);
+    const tooLarge = this.oversized(event, cases);
+    // Refused before COMMIT: save() rolls the edit back.
+    if (tooLarge) return { status: 'rejected', error: tooLarge };
     return {
       status: 'edited',
       caseIds: newCaseIds,
@@ -357,8 +403,21 @@ export class SubmissionStore {
       docId: event.doc_id,
       docType: event.doc_type,
       version: event.version,
-      payload: event,
+      // The primary store keeps the whole form; the event leaves a large body in the blob store.
+      payload: publishedForm(event),
     };
+  }
+
+  /** The first event of the form or its cases that its topic could not accept, as published. */
+  private oversized(form: Form, cases: readonly Case[]): EventTooLarge | null {
+    const max = this.options.maxEventBytes;
+    const formBytes = Buffer.byteLength(JSON.stringify(publishedForm(form)));
+    if (formBytes > max) return new EventTooLarge(form.doc_id, 'form', formBytes, max);
+    for (const event of cases) {
+      const bytes = Buffer.byteLength(JSON.stringify(event));
+      if (bytes > max) return new EventTooLarge(event.doc_id, 'case', bytes, max);
+    }
+    return null;
   }
 
   private caseRow(event: Case): OutboxRow {
@@ -371,28 +430,40 @@ export class SubmissionStore {
     };
   }
 
-  private async storeBlobs(
-    submission: Submission,
-    formId: string,
-    bodySha: string,
-  ): Promise<FormAttachment[]> {
+  /**
+   * Where the raw XML, the attachments and (when too large to carry in the event) the question
+   * tree's JSON go: keyed by the body's digest, so an edit never overwrites them. Nothing written.
+   */
+  private planBlobs(submission: Submission, formId: string, bodySha: string): BlobPlan {
     const prefix = bodySha.slice(0, 16);
     const files = [
       { name: 'form.xml', contentType: 'text/xml', data: submission.xml },
       ...submission.attachments,
-    ];
-    return Promise.all(
-      files.map(async (file) => {
-        const key = blobKey(submission.domain, formId, `${prefix}-${file.name}`);
-        await this.options.blobs.put(key, file.data, file.contentType);
-        return {
-          name: file.name,
-          content_type: file.contentType,
-          content_length: file.data.length,
-          blob_key: key,
-        };
-      }),
-    );
+    ].map((file) => ({ ...file, key: blobKey(submission.domain, formId, `${prefix}-${file.name}`) }));
+    const body = Buffer.from(JSON.stringify(submission.parsed.form));
+    if (body.length > this.options.maxInlineFormBytes)
+      files.push({
+        name: 'form.json',
+        contentType: 'application/json',
+        data: body,
+        key: formBodyKey(submission.domain, formId, bodySha),
+      });
+    const carried = files.length > submission.attachments.length + 1 ? files.at(-1)! : null;
+    return {
+      files,
+      stored: {
+        // The question tree is not a file of the submission: it is not listed among them.
+        attachments: files
+          .filter((file) => file !== carried)
+          .map((file) => ({
+            name: file.name,
+            content_type: file.contentType,
+            content_length: file.data.length,
+            blob_key: file.key,
+          })),
+        formBodyUrl: carried ? formBodyUrl(this.options.blobs, carried.key) : null,
+      },
+    };
   }
 
   private async retrying<R>(work: () => Promise<R>): Promise<R> {
@@ -409,6 +480,17 @@ export class SubmissionStore {
 }
 
 type Tx = Parameters<Parameters<Database['task']>[1]>[0];
+
+/** What goes to the blob store before the transaction: the files, and where a large body is. */
+interface StoredBlobs {
+  attachments: FormAttachment[];
+  formBodyUrl: string | null;
+}
+
+interface BlobPlan {
+  files: { name: string; contentType: string; data: Buffer; key: string }[];
+  stored: StoredBlobs;
+}
 
 /** Refuses an edit whose blocks touch another domain's cases or update cases nobody creates. */
 function checkCases(
@@ -433,12 +515,7 @@ function timeEndMs(submission: Submission): number | null {
   return text ? parseXFormDateMs(text) : null;
 }
 
-function formEvent(
-  submission: Submission,
-  attachments: FormAttachment[],
-  now: number,
-  existing: FormRow | null,
-): Form {
+function formEvent(submission: Submission, stored: StoredBlobs, now: number, existing: FormRow | null): Form {
   const { parsed } = submission;
   const meta = parsed.metadata;
   const dateMs = (value: string | null) => (value ? parseXFormDateMs(value) : null);
@@ -460,14 +537,18 @@ function formEvent(
     user_id: meta.userID,
     username: meta.username,
     device_id: meta.deviceID,
+    auth_user_id: submission.auth.userId,
+    auth_username: submission.auth.username,
+    auth_method: submission.auth.method,
     received_on: existing ? existing.event.received_on : now,
     server_modified_on: now,
     time_start: dateMs(meta.timeStart),
     time_end: dateMs(meta.timeEnd),
     state: 'normal',
     case_ids: caseIdsOf(submission.blocks),
-    attachments,
+    attachments: stored.attachments,
     form: parsed.form,
+    form_body_url: stored.formBodyUrl,
   };
 }
 

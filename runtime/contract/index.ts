@@ -27,6 +27,7 @@ export {
 } from './component.js';
 export type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
 export { BadConfigError, BadRecordError, RetryableError, isRetryable } from './errors.js';
+export { redactSecrets } from './redact-secrets.js';
 export type { PipelineRecord, Position, RecordRouting, SinkRecord, SourceRecord } from './record.js';
 export type { Endpoints } from './endpoints.js';
 export { isObject } from './is-object.js';

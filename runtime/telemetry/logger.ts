@@ -5,7 +5,7 @@
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import { BadConfigError, type Logger } from '../contract/index.js';
+import { BadConfigError, redactSecrets, type Logger } from '../contract/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -46,6 +46,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line, whatever field or error message carries an endpoint, loses its secrets here.
+      hooks: { streamWrite: redactSecrets },
     },
     destination,
   );

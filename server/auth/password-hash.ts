@@ -41,3 +41,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const key = await derive(password, salt, N, r, p, expected.length);
   return timingSafeEqual(key, expected);
 }
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * A hash of a random password with the default cost, made once per process: checking a password
+ * of an unknown user against it takes as long as checking a known user's, so the time of a refusal
+ * does not tell whether the username exists.
+ */
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(24).toString('base64'));
+  return dummy;
+}

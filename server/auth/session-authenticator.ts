@@ -6,7 +6,7 @@
  * cookie goes to the inner authenticator as before.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Authenticator, AuthOutcome } from '../http/http-server.js';
+import type { Authenticator, AuthOutcome, AuthPurpose } from '../http/http-server.js';
 import { readCookies, sameToken, sessionCookieName, type SessionStore } from './sessions.js';
 
 export class SessionAuthenticator implements Authenticator {
@@ -19,16 +19,20 @@ export class SessionAuthenticator implements Authenticator {
     return this.inner.domainExists(domain);
   }
 
-  async authenticate(req: IncomingMessage, domain: string): Promise<AuthOutcome> {
+  async authenticate(
+    req: IncomingMessage,
+    domain: string,
+    purpose: AuthPurpose = { action: 'use' },
+  ): Promise<AuthOutcome> {
     if (!readCookies(req).has(sessionCookieName) || req.headers.authorization)
-      return this.inner.authenticate(req, domain);
+      return this.inner.authenticate(req, domain, purpose);
     const session = await this.sessions.of(req);
     if (!session) return { ok: false, status: 401, message: 'The session has expired; log in again.' };
     if (session.user.domain !== domain)
       return {
         ok: false,
         status: 403,
-        message: `User ${session.user.username} may not use domain ${domain}.`,
+        message: `User ${session.user.username} may not ${purpose.action} domain ${domain}.`,
       };
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {

@@ -121,4 +121,20 @@ describe('authenticate', () => {
     expect(await cache.verify('other', first)).toBe(false);
     expect(await cache.verify('pw', await hashPassword('new'))).toBe(false);
   });
+
+  it('words a refusal to a user of another domain for what was asked', async () => {
+    const directory = directoryWith(await users());
+    const refused = await authenticate(
+      { authorization: basic('chidi@other.commcarehq.org', 'pw2') },
+      'demo',
+      directory,
+      new CredentialCache(),
+      'read reports of',
+    );
+    expect(refused).toEqual({
+      ok: false,
+      status: 403,
+      message: 'User chidi@other.commcarehq.org may not read reports of domain demo.',
+    });
+  });
 });

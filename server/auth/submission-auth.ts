@@ -4,12 +4,19 @@
  * style pairs in `<username>:<key>`). A user may submit only to its own domain.
  */
 import { createHash } from 'node:crypto';
-import { verifyPassword } from './password-hash.js';
+import { dummyPasswordHash, verifyPassword } from './password-hash.js';
 import type { MobileUser, UserDirectory } from '../../connectors/couchdb/user-directory.js';
 
 export type AuthOutcome =
   | { ok: true; user: MobileUser; method: 'basic' | 'apikey' }
   | { ok: false; status: 401 | 403; message: string };
+
+/** What a request offers as proof: a password or an API key, for a username. */
+export interface Credentials {
+  kind: 'basic' | 'apikey';
+  username: string;
+  secret: string;
+}
 
 /**
  * scrypt costs tens of milliseconds of CPU by design; a device sends the same credentials with
@@ -36,16 +43,23 @@ export class CredentialCache {
     }
     return ok;
   }
+
+  /** Spends the time of a real check and answers false: for a user who has no usable hash. */
+  async verifyNothing(password: string): Promise<false> {
+    await verifyPassword(password, await dummyPasswordHash());
+    return false;
+  }
 }
 
 export function apiKeyDigest(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function credentialsOf(headers: {
+/** The credentials of a request's headers, or null when it has none. */
+export function credentialsOf(headers: {
   authorization?: string | undefined;
   'x-api-key'?: string | string[] | undefined;
-}): { kind: 'basic' | 'apikey'; username: string; secret: string } | null {
+}): Credentials | null {
   const authorization = headers.authorization;
   if (authorization) {
     const space = authorization.indexOf(' ');
@@ -71,27 +85,50 @@ function credentialsOf(headers: {
   return null;
 }
 
-/** Checks the request's credentials against the domain's users. */
+/**
+ * Checks the request's credentials against the domain's users. `action` words a refusal for what
+ * was asked: "User u may not <action> domain d." (default: "use").
+ */
 export async function authenticate(
   headers: { authorization?: string | undefined; 'x-api-key'?: string | string[] | undefined },
   domain: string,
   directory: UserDirectory,
   cache: CredentialCache,
+  action = 'use',
 ): Promise<AuthOutcome> {
   const credentials = credentialsOf(headers);
   if (!credentials)
     return { ok: false, status: 401, message: 'Authentication required: HTTP Basic or an API key.' };
+  return verifyCredentials(credentials, domain, directory, cache, action);
+}
+
+/**
+ * Checks credentials against the domain's users. An unknown user, a user without a password and
+ * a deactivated user take as long to refuse as a wrong password (a dummy hash is checked), so the
+ * time of a 401 does not reveal which usernames exist.
+ */
+export async function verifyCredentials(
+  credentials: Credentials,
+  domain: string,
+  directory: UserDirectory,
+  cache: CredentialCache,
+  action = 'use',
+): Promise<AuthOutcome> {
   const user = await directory.findUser(credentials.username, domain);
   const refused = { ok: false, status: 401, message: 'Unknown user or wrong password or API key.' } as const;
-  if (!user || !user.isActive) return refused;
+  let verified: boolean;
   if (credentials.kind === 'basic') {
-    if (!user.passwordHash || !(await cache.verify(credentials.secret, user.passwordHash))) return refused;
-  } else if (!user.apiKeyHashes.includes(apiKeyDigest(credentials.secret))) {
-    return refused;
+    verified = user?.passwordHash
+      ? await cache.verify(credentials.secret, user.passwordHash)
+      : await cache.verifyNothing(credentials.secret);
+  } else {
+    const digest = apiKeyDigest(credentials.secret);
+    verified = user?.apiKeyHashes.includes(digest) ?? false;
   }
+  if (!user || !verified || !user.isActive) return refused;
   // Checked after the credentials, so that a wrong password never reveals which domain a user is in.
   if (user.domain !== domain) {
-    return { ok: false, status: 403, message: `User ${user.username} may not submit to domain ${domain}.` };
+    return { ok: false, status: 403, message: `User ${user.username} may not ${action} domain ${domain}.` };
   }
   return { ok: true, user, method: credentials.kind };
 }

@@ -16,10 +16,17 @@ export type AuthOutcome =
   | { ok: true; user: AuthenticatedUser }
   | { ok: false; status: number; message: string; headers?: Record<string, string> };
 
+/** What a request to a `domain-user` route is for, so a refusal can name it. */
+export interface AuthPurpose {
+  /** The route's `action` ("submit forms to", "read reports of"), `use` when it declares none. */
+  action: string;
+}
+
 /** Who may call `domain-user` routes. */
 export interface Authenticator {
   domainExists(domain: string): Promise<boolean>;
-  authenticate(req: IncomingMessage, domain: string): Promise<AuthOutcome>;
+  /** 401 (with a challenge), 403 worded with `purpose.action`, or 429 (with Retry-After) when throttled. */
+  authenticate(req: IncomingMessage, domain: string, purpose: AuthPurpose): Promise<AuthOutcome>;
 }
 
 export interface HttpServerOptions {
@@ -67,7 +74,9 @@ async function answer(
     if (domain === undefined) throw new Error(`route ${route.path} is domain-user but has no :domain`);
     if (!domainName.test(domain) || !(await options.authenticator.domainExists(domain)))
       throw new HttpError(404, `No domain named ${domain}.`);
-    const outcome = await options.authenticator.authenticate(req, domain);
+    const outcome = await options.authenticator.authenticate(req, domain, {
+      action: route.action ?? 'use',
+    });
     if (!outcome.ok) throw new HttpError(outcome.status, outcome.message, outcome.headers ?? {});
     await route.handle({ ...base, domain, user: outcome.user });
   } catch (error) {

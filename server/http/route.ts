@@ -38,6 +38,12 @@ interface RouteBase {
   path: string;
   /** One line for the route list of `tributary serve --help` and the docs. */
   summary: string;
+  /**
+   * What a caller does here, worded to fit "User u may not <action> domain d." in a 403 (e.g.
+   * `submit forms to`, `read reports of`); `use` when absent. Added so that a refusal names what
+   * was asked rather than always "submit".
+   */
+  action?: string;
 }
 
 export interface PublicRoute extends RouteBase {

@@ -1,4 +1,5 @@
 /** Matches a method and path against the routes of every module; patterns compile once. */
+import { hasControlCharacter } from './has-control-character.js';
 import { HttpError, methodNotAllowed } from './http-error.js';
 import type { HttpMethod, Route, RouteModule } from './route.js';
 
@@ -62,6 +63,9 @@ export class Router {
         } catch {
           throw new HttpError(400, `The path segment for ${name} is not valid URL encoding.`);
         }
+        // Refused here once, for every route: no identifier holds one.
+        if (hasControlCharacter(params[name]))
+          throw new HttpError(400, `The path segment for ${name} contains a control character.`);
       });
       return { route: compiled.route, module: compiled.module, params };
     }

@@ -12,6 +12,8 @@ import { SubmissionStore } from '../../connectors/postgres/submission-store.js';
 import type { TaskServices } from '../tasks/task-services.js';
 import { caseImportForm, derivedId, type ImportCaseChange } from './case-import-form.js';
 import { readTableFile } from './read-table-file.js';
+import { submissionLimits } from '../receiver/submission-limits.js';
+import { readServerSettings } from '../server-settings.js';
 
 export interface ImportJobData {
   taskId: string;
@@ -139,6 +141,8 @@ async function applyChunk(
     parsed,
     blocks: extractCaseBlocks(parsed.root),
     attachments: [],
+    // The importing user, recorded as every form's submitter (authorship).
+    auth: { userId: job.user.id, username: job.user.username, method: 'case-import' },
   });
   return outcome.status === 'rejected' ? outcome.error.message : null;
 }
@@ -171,6 +175,7 @@ export async function runImportTask(
     topics: job.outbox.topics,
     outboxTable: job.outbox.table,
     outboxChannel: job.outbox.channel,
+    ...(await submissionLimits(readServerSettings())),
   });
   const key = resultsKey(services, job.taskId);
   const total = table.rows.length;

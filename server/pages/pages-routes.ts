@@ -163,7 +163,7 @@ export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteMo
           const probe = Object.assign(Object.create(req) as IncomingMessage, {
             headers: { ...req.headers, authorization: basic, cookie: '' },
           });
-          const outcome = await options.authenticator.authenticate(probe, domain);
+          const outcome = await options.authenticator.authenticate(probe, domain, { action: 'sign in to' });
           if (!outcome.ok) {
             const token = newToken();
             return sendPage(

@@ -4,6 +4,7 @@ import { ensurePrimaryStore } from '../../connectors/postgres/primary-store.js';
 import { SubmissionStore } from '../../connectors/postgres/submission-store.js';
 import type { RouteModuleFactory } from '../server.js';
 import { receiverRoutes } from './receiver-routes.js';
+import { submissionLimits } from './submission-limits.js';
 
 export interface ReceiverModuleOptions {
   /** Larger bodies are refused with 413 before they are read. */
@@ -15,13 +16,14 @@ export interface ReceiverModuleOptions {
 }
 
 export function receiverModule(options: ReceiverModuleOptions): RouteModuleFactory {
-  return async ({ db, blobs, directory }) => {
+  return async ({ db, blobs, directory, settings }) => {
     await ensurePrimaryStore(db);
     await ensureOutboxTable(db, options.outboxTable);
     const store = new SubmissionStore({
       db,
       blobs,
       topics: options.topics ?? { forms: 'forms', cases: 'cases' },
+      ...(await submissionLimits(settings)),
       ...(options.outboxTable ? { outboxTable: options.outboxTable } : {}),
       ...(options.outboxChannel ? { outboxChannel: options.outboxChannel } : {}),
     });

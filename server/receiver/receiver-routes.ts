@@ -13,12 +13,22 @@ import {
 import { CaseBlockError, extractCaseBlocks } from '../../commcare/xform/case-blocks.js';
 import { parseXForm, XFormMissingXmlnsError, XFormSyntaxError } from '../../commcare/xform/xform-parse.js';
 import type { UserDirectory } from '../../connectors/couchdb/user-directory.js';
-import { FormDomainConflict, type SubmissionStore } from '../../connectors/postgres/submission-store.js';
+import {
+  EventTooLarge,
+  FormDomainConflict,
+  type SubmissionStore,
+} from '../../connectors/postgres/submission-store.js';
 import { HttpError } from '../http/http-error.js';
 import { multipartBoundary, MultipartError, parseMultipart } from '../http/multipart.js';
 import { readBody, send, sendJson } from '../http/respond.js';
-import type { DomainRequest, RouteModule, RouteRequest } from '../http/route.js';
+import type { DomainRequest, RouteModule } from '../http/route.js';
+import { checkAuthorship } from './check-authorship.js';
 import { openRosaResponse, openRosaVersion } from './openrosa-response.js';
+import {
+  checkAttachmentNames,
+  checkFormIdParameter,
+  checkSubmissionIdentifiers,
+} from './submission-identifiers.js';
 import { tracedRoute } from './traced-route.js';
 
 export interface ReceiverRoutesOptions {
@@ -32,7 +42,7 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
   const receive = tracedRoute('receive form', (request: DomainRequest) =>
     receiveSubmission(request, options, request.params.appId ?? request.url.searchParams.get('app_id')),
   );
-  const preflight = (request: RouteRequest) => answerPreflight(request, options);
+  const preflight = (request: DomainRequest) => answerPreflight(request, options);
   return {
     name: 'receiver',
     writeError: writeOpenRosaError,
@@ -41,6 +51,7 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/receiver',
         access: 'domain-user',
+        action: 'submit forms to',
         summary: 'Submit a form (OpenRosa).',
         handle: receive,
       },
@@ -48,27 +59,33 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/receiver/:appId',
         access: 'domain-user',
+        action: 'submit forms to',
         summary: 'Submit a form of an application.',
         handle: receive,
       },
+      // The pre-flight is authenticated like the post it precedes: a device without credentials
+      // gets the 401 challenge here, before it sends a large body (OpenRosa's Form Submission API).
       {
         method: 'HEAD',
         path: '/a/:domain/receiver',
-        access: 'public',
-        summary: 'OpenRosa pre-flight.',
+        access: 'domain-user',
+        action: 'submit forms to',
+        summary: 'OpenRosa pre-flight: 401 with the challenge, or 204 with the size limit.',
         handle: preflight,
       },
       {
         method: 'HEAD',
         path: '/a/:domain/receiver/:appId',
-        access: 'public',
-        summary: 'OpenRosa pre-flight.',
+        access: 'domain-user',
+        action: 'submit forms to',
+        summary: 'OpenRosa pre-flight of an application.',
         handle: preflight,
       },
       {
         method: 'POST',
         path: '/a/:domain/forms/:formId/archive',
         access: 'domain-user',
+        action: 'archive forms of',
         summary: 'Archive a form: its case changes are undone.',
         handle: (request) => archiveForm(request, options.store, true),
       },
@@ -76,6 +93,7 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
         method: 'POST',
         path: '/a/:domain/forms/:formId/unarchive',
         access: 'domain-user',
+        action: 'unarchive forms of',
         summary: 'Unarchive a form: its case changes apply again.',
         handle: (request) => archiveForm(request, options.store, false),
       },
@@ -83,25 +101,35 @@ export function receiverRoutes(options: ReceiverRoutesOptions): RouteModule {
   };
 }
 
-async function answerPreflight({ res, params }: RouteRequest, options: ReceiverRoutesOptions): Promise<void> {
-  if (!(await options.directory.domainExists(params.domain!)))
-    throw new HttpError(404, `No domain named ${params.domain}.`);
+/** Reached only with valid credentials: the server answers 404 for an unknown domain and 401 first. */
+function answerPreflight({ res }: DomainRequest, options: ReceiverRoutesOptions): Promise<void> {
   res.writeHead(204, {
     'x-openrosa-version': openRosaVersion,
     'x-openrosa-accept-content-length': String(options.maxBodyBytes),
   });
   res.end();
+  return Promise.resolve();
 }
 
 async function receiveSubmission(
-  { req, res, domain }: DomainRequest,
+  { req, res, domain, user }: DomainRequest,
   options: ReceiverRoutesOptions,
   appId: string | null,
 ): Promise<void> {
   const body = await readBody(req, res, options.maxBodyBytes);
   const { xml, attachments } = submissionParts(req.headers['content-type'], body);
   const { parsed, blocks } = parseSubmission(xml);
-  const outcome = await options.store.save({ domain, xml, parsed, blocks, attachments, appId });
+  checkSubmissionIdentifiers(parsed.metadata.instanceID, blocks);
+  await checkAuthorship(parsed.metadata.userID, user, options.directory);
+  const outcome = await options.store.save({
+    domain,
+    xml,
+    parsed,
+    blocks,
+    attachments,
+    appId,
+    auth: { userId: user.id, username: user.username, method: user.method },
+  });
   if (outcome.status === 'rejected') throw refusalOf(outcome.error);
   const message =
     outcome.status === 'duplicate'
@@ -134,6 +162,7 @@ function parseSubmission(xml: Buffer) {
 
 function refusalOf(error: unknown): HttpError {
   if (error instanceof FormDomainConflict) return new HttpError(409, error.message);
+  if (error instanceof EventTooLarge) return new HttpError(413, error.message);
   if (
     error instanceof CaseNotFoundError ||
     error instanceof CaseDomainMismatchError ||
@@ -150,6 +179,7 @@ async function archiveForm(
 ) {
   req.resume();
   const formId = params.formId!;
+  checkFormIdParameter(formId);
   const outcome = await store.setArchived(domain, formId, archive);
   if (outcome.status === 'not-found') throw new HttpError(404, `No form ${formId} in domain ${domain}.`);
   sendJson(res, 200, {
@@ -189,6 +219,7 @@ function submissionParts(
   const attachments = parts
     .filter((part) => part !== form)
     .map((part) => ({ name: part.filename ?? part.name, contentType: part.contentType, data: part.data }));
+  checkAttachmentNames(attachments.map((attachment) => attachment.name));
   const names = new Set<string>(['form.xml']);
   for (const attachment of attachments) {
     if (names.has(attachment.name))

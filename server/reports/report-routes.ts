@@ -10,6 +10,7 @@ export function reportRoutes(service: Pick<ReportService, 'handleReportRequest'>
         method: ['GET', 'HEAD'],
         path: '/a/:domain/reports/:reportId/data',
         access: 'domain-user',
+        action: 'read reports of',
         summary: 'A UCR report as JSON, or CSV with format=csv; filters as parameters.',
         handle: async ({ req, res }) => {
           await service.handleReportRequest(req, res);

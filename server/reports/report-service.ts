@@ -35,7 +35,7 @@ export interface ReportServiceOptions {
   readonly reportsDir?: string;
   /** Rows per page when the request gives no `limit`. */
   readonly defaultLimit?: number;
-  /** The most rows one request gets; a larger `limit` is lowered to it. */
+  /** The most rows one request gets: a larger `limit` is a 400 naming it; a larger default is lowered to it. */
   readonly maxLimit?: number;
   /** Cancels a report query that runs longer (the answer is then 503). */
   readonly statementTimeoutMs?: number;
@@ -128,7 +128,13 @@ function integerParam(params: URLSearchParams, name: string, fallback: number, m
       name,
       `expected a whole number >= 0, got ${JSON.stringify(text.slice(0, 40))}`,
     );
-  return Math.min(Number(text), max);
+  // Refused rather than lowered: a client asking for more must learn it got a page, not everything.
+  if (Number(text) > max)
+    throw new ReportRequestError(
+      name,
+      `expected at most ${max} (page through more with offset), got ${text}`,
+    );
+  return Number(text);
 }
 
 const json = (value: unknown) =>

@@ -63,7 +63,7 @@ function domainLanguage(
 
 export function reportsModule(options: ReportsModuleOptions = {}): RouteModuleFactory {
   return (services) => {
-    const { db, logger } = services;
+    const { db, logger, settings } = services;
     const mainDatabase = options.mainDatabase ?? 'commcarehq';
     // The same batched, cached lookups as the UCR stage (users, groups, locations from CouchDB).
     const loader = new UcrLookupLoader(db, undefined, {
@@ -80,6 +80,7 @@ export function reportsModule(options: ReportsModuleOptions = {}): RouteModuleFa
     const service = createReportService({
       db,
       logger,
+      maxLimit: settings.TRIBUTARY_REPORT_MAX_ROWS,
       ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
       ...(options.maxExpansion ? { maxExpansion: options.maxExpansion } : {}),
       lookups: async (keys) => {

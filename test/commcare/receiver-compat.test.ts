@@ -126,12 +126,14 @@ describe('form ids and form JSON as CommCare makes them', () => {
 
   it('takes the id of a legacy form from Meta/uid', async () => {
     const uid = `bhoma-${randomUUID()}`;
+    // chw_id becomes meta/userID, which must name the submitting user (authorship).
+    const chw = receiver.users[0]!.id;
     const response = await submit(
-      `<data xmlns="urn:test:legacy"><Meta><uid>${uid}</uid><chw_id>c-1</chw_id></Meta></data>`,
+      `<data xmlns="urn:test:legacy"><Meta><uid>${uid}</uid><chw_id>${chw}</chw_id></Meta></data>`,
     );
     expect(response.status).toBe(201);
     expect(formIdOf(response.body)).toBe(uid);
-    expect((await formRow(uid))!.event.form.meta).toEqual({ instanceID: uid, userID: 'c-1' });
+    expect((await formRow(uid))!.event.form.meta).toEqual({ instanceID: uid, userID: chw });
   });
 
   it('keeps a uuid: prefix and a single repeat as an object, with adjusted datetimes', async () => {

@@ -52,7 +52,16 @@ afterAll(async () => {
 
 const caseNs = 'http://commcarehq.org/case/transaction/v2';
 
-function registration(formId: string, household: string, member: string, village = 'Bondo'): string {
+/** The submitting user's id: a form's meta/userID must name whoever submits it. */
+const submitter = () => receiver.users[0]!.id;
+
+function registration(
+  formId: string,
+  household: string,
+  member: string,
+  village = 'Bondo',
+  userId = submitter(),
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <data xmlns="http://tributary.dev/demo/household-registration" name="Household registration">
   <village>${village}</village>
@@ -66,18 +75,24 @@ function registration(formId: string, household: string, member: string, village
       <update><age>34</age></update>
       <index><parent case_type="household">${household}</parent></index>
     </case></member></members>
-  <meta xmlns="http://openrosa.org/jr/xforms"><instanceID>${formId}</instanceID><userID>u1</userID>
+  <meta xmlns="http://openrosa.org/jr/xforms"><instanceID>${formId}</instanceID><userID>${userId}</userID>
     <timeEnd>2026-10-01T08:00:00Z</timeEnd></meta>
 </data>`;
 }
 
-function update(formId: string, caseId: string, properties: string, extra = ''): string {
+function update(
+  formId: string,
+  caseId: string,
+  properties: string,
+  extra = '',
+  userId = submitter(),
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <data xmlns="http://tributary.dev/demo/followup-visit">
   <case xmlns="${caseNs}" case_id="${caseId}" date_modified="2026-10-02T08:00:00Z" user_id="u1">
     <update>${properties}</update>${extra}
   </case>
-  <meta xmlns="http://openrosa.org/jr/xforms"><instanceID>${formId}</instanceID><userID>u1</userID></meta>
+  <meta xmlns="http://openrosa.org/jr/xforms"><instanceID>${formId}</instanceID><userID>${userId}</userID></meta>
 </data>`;
 }
 
@@ -120,11 +135,30 @@ async function caseRow(caseId: string) {
 }
 
 describe('the OpenRosa receiver', () => {
-  it('answers HEAD with 204 and the OpenRosa headers', async () => {
+  it('answers HEAD without credentials with the 401 challenge, as devices expect before posting', async () => {
     const response = await post(`/a/${receiver.domain}/receiver`, { method: 'HEAD' });
-    expect(response.status).toBe(204);
-    expect(response.headers.get('x-openrosa-version')).toBe('1.0');
-    expect(response.headers.get('x-openrosa-accept-content-length')).toBe(String(64 * 1024));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    expect(response.body).toBe('');
+    const wrong = await post(`/a/${receiver.domain}/receiver`, {
+      method: 'HEAD',
+      headers: basic(user().username, 'wrong'),
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('answers HEAD with valid credentials with 204 and the OpenRosa headers', async () => {
+    for (const path of [`/a/${receiver.domain}/receiver`, `/a/${receiver.domain}/receiver/some-app`]) {
+      const response = await post(path, { method: 'HEAD', headers: basic(user().username, user().password) });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('x-openrosa-version')).toBe('1.0');
+      expect(response.headers.get('x-openrosa-accept-content-length')).toBe(String(64 * 1024));
+    }
+    const unknown = await post('/a/no-such-domain-here/receiver', {
+      method: 'HEAD',
+      headers: basic(user().username, user().password),
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('saves a multipart submission: form, cases, indices, blobs and one outbox row per document', async () => {
@@ -201,7 +235,7 @@ describe('the OpenRosa receiver', () => {
     ).toBe(403);
     const apiUser = receiver.users[1]!;
     const withKey = await post(url, {
-      body: body(),
+      body: registration(randomUUID(), randomUUID(), randomUUID(), 'Bondo', apiUser.id),
       headers: { ...xml, authorization: `ApiKey ${apiUser.username}:${demoApiKey(apiUser)}` },
     });
     expect(withKey.status).toBe(201);
@@ -301,8 +335,13 @@ describe('the OpenRosa receiver', () => {
       const stranger = otherReceiver.users[0]!;
       const foreign = new SubmissionClient(otherReceiver.service.url, 1);
       expect(
-        (await foreign.submit(otherReceiver.domain, registration(formId, household, member), stranger))
-          .status,
+        (
+          await foreign.submit(
+            otherReceiver.domain,
+            registration(formId, household, member, 'Bondo', stranger.id),
+            stranger,
+          )
+        ).status,
       ).toBe(201);
       foreign.close();
       const formBefore = (await outboxRows()).length;

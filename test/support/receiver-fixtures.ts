@@ -10,9 +10,11 @@ import { seedDirectory } from '../../cli/demo-directory.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
 import {
   receiverModule,
+  serverSettings,
   startServer,
   type RouteModuleFactory,
   type ServerOptions,
+  type ServerSettings,
 } from '../../server/index.js';
 import type { BlobStore } from '../../connectors/blob/blob-store.js';
 import type { Database } from '../../connectors/postgres/postgres-pool.js';
@@ -37,6 +39,8 @@ export async function startTestReceiver(
     users?: number;
     /** Other route modules served beside the receiver. */
     modules?: RouteModuleFactory[];
+    /** Settings other than the defaults (the environment is not read). */
+    settings?: Partial<ServerSettings>;
     /** Who may call domain-user routes; the server's default otherwise. */
     authenticator?: ServerOptions['authenticator'];
   } = {},
@@ -53,6 +57,9 @@ export async function startTestReceiver(
     port: 0,
     host: '127.0.0.1',
     blobs: options.blobs === 's3' ? 's3' : { folder: blobDir },
+    settings: serverSettings(options.settings),
+    // The throttle's counts are this test file's own.
+    redisKeyPrefix: names.redisPrefix(),
     modules: [
       receiverModule({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, outboxTable, outboxChannel }),
       ...(options.modules ?? []),

@@ -34,6 +34,9 @@ export function formEvent(domain: string, id: string, version: number, over: Par
     user_id: 'u-1',
     username: 'chw',
     device_id: null,
+    auth_user_id: null,
+    auth_username: null,
+    auth_method: null,
     received_on: t0,
     server_modified_on: t0 + version,
     time_start: null,
@@ -42,6 +45,7 @@ export function formEvent(domain: string, id: string, version: number, over: Par
     case_ids: [],
     attachments: [],
     form: {},
+    form_body_url: null,
     ...over,
   };
 }

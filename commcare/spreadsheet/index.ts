@@ -1,0 +1,2 @@
+// Writing CommCare data into CSV and spreadsheet cells safely.
+export { neutralizeFormula } from './neutralize-formula.js';
