@@ -199,6 +199,8 @@ beforeAll(async () => {
   records.push(doc('case_search', 'm7', 2, null));
   expect((await sink.write(records)).failed).toEqual([]);
   await sink.engine.refresh(`${prefix}case_search`);
+  // The project's time zone comes from the domains index: searchable now, not after its refresh interval.
+  await sink.engine.refresh(`${prefix}domains`);
 
   await db.none('CREATE SCHEMA $1:name', [schema]);
   await db.none('CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA $1:name', [schema]);
