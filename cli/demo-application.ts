@@ -107,6 +107,15 @@ export interface GeneratorOptions {
   idPrefix?: string;
 }
 
+/** What one generator run keeps between forms; the order of its random draws makes the stream. */
+interface GeneratorState {
+  options: GeneratorOptions;
+  rand: () => number;
+  pick: <T>(list: readonly T[]) => T;
+  id: (kind: string) => string;
+  open: Member[];
+}
+
 /**
  * An endless stream of submissions: registrations while few members are open, then mostly
  * follow-up visits, and now and then a closing form.
@@ -115,32 +124,43 @@ export function* generateSubmissions(
   options: GeneratorOptions,
 ): Generator<GeneratedSubmission, never, undefined> {
   const rand = seededRandom(options.seed ?? 42);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   let counter = 0;
-  const id = (kind: string) => (options.idPrefix ? `${options.idPrefix}-${kind}-${++counter}` : randomUUID());
-  const open: Member[] = [];
+  const state: GeneratorState = {
+    options,
+    rand,
+    pick: <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!,
+    id: (kind: string) => (options.idPrefix ? `${options.idPrefix}-${kind}-${++counter}` : randomUUID()),
+    open: [],
+  };
   let clock = options.startMs ?? Date.UTC(2026, 9, 1, 7, 0, 0);
   for (;;) {
     clock += Math.floor(60_000 + rand() * 600_000);
     const roll = rand();
-    if (open.length < 8 || roll < 0.3) {
-      const user = pick(options.users);
-      const household = id('household');
-      const family = pick(familyNames);
-      const village = pick(villages);
-      const size = 1 + Math.floor(rand() * 5);
-      const members = Array.from({ length: size }, () => ({
-        caseId: id('member'),
-        name: `${pick(givenNames)} ${family}`,
-        age: Math.floor(rand() * 70),
-        sex: rand() < 0.5 ? 'female' : 'male',
-      }));
-      for (const member of members) open.push({ caseId: member.caseId, user, visits: 0 });
-      const formId = id('form');
-      const when = iso(clock);
-      const memberXml = members
-        .map(
-          (m, i) => `    <member>
+    if (state.open.length < 8 || roll < 0.3) yield registration(state, clock);
+    else if (roll < 0.93 || state.open.length < 12) yield followup(state, clock);
+    else yield closing(state, clock);
+  }
+}
+
+/** A household and its members, each a case. */
+function registration({ options, rand, pick, id, open }: GeneratorState, clock: number): GeneratedSubmission {
+  const user = pick(options.users);
+  const household = id('household');
+  const family = pick(familyNames);
+  const village = pick(villages);
+  const size = 1 + Math.floor(rand() * 5);
+  const members = Array.from({ length: size }, () => ({
+    caseId: id('member'),
+    name: `${pick(givenNames)} ${family}`,
+    age: Math.floor(rand() * 70),
+    sex: rand() < 0.5 ? 'female' : 'male',
+  }));
+  for (const member of members) open.push({ caseId: member.caseId, user, visits: 0 });
+  const formId = id('form');
+  const when = iso(clock);
+  const memberXml = members
+    .map(
+      (m, i) => `    <member>
       <member_name>${m.name}</member_name>
       <age>${m.age}</age>
       <sex>${m.sex}</sex>
@@ -154,16 +174,16 @@ export function* generateSubmissions(
         <index><parent case_type="household">${household}</parent></index>`,
       )}
     </member>`,
-        )
-        .join('\n');
-      const xml = form(
-        demoXmlns.registration,
-        'Household registration',
-        formId,
-        user,
-        options.domain,
-        clock,
-        `  <household_name>${family}</household_name>
+    )
+    .join('\n');
+  const xml = form(
+    demoXmlns.registration,
+    'Household registration',
+    formId,
+    user,
+    options.domain,
+    clock,
+    `  <household_name>${family}</household_name>
   <village>${village}</village>
   <household_size>${size}</household_size>
   <head_name>${members[0]!.name}</head_name>
@@ -177,62 +197,66 @@ export function* generateSubmissions(
   <members>
 ${memberXml}
   </members>`,
-      );
-      yield {
-        kind: 'registration',
-        formId,
-        user,
-        xml,
-        caseIds: [household, ...members.map((m) => m.caseId)],
-      };
-    } else if (roll < 0.93 || open.length < 12) {
-      const member = pick(open);
-      member.visits++;
-      const formId = id('form');
-      const when = iso(clock);
-      const count = Math.floor(rand() * 4);
-      const meds = Array.from({ length: count }, () => {
-        const med = pick(medications);
-        return `      <medication>
+  );
+  return {
+    kind: 'registration',
+    formId,
+    user,
+    xml,
+    caseIds: [household, ...members.map((m) => m.caseId)],
+  };
+}
+
+/** A visit of an open member, with a few medications. */
+function followup({ options, rand, pick, id, open }: GeneratorState, clock: number): GeneratedSubmission {
+  const member = pick(open);
+  member.visits++;
+  const formId = id('form');
+  const when = iso(clock);
+  const count = Math.floor(rand() * 4);
+  const meds = Array.from({ length: count }, () => {
+    const med = pick(medications);
+    return `      <medication>
         <name>${med.name}</name>
         <dose_mg>${pick(med.doses)}</dose_mg>
         <taken>${rand() < 0.8 ? 'yes' : 'no'}</taken>
       </medication>`;
-      }).join('\n');
-      const temperature = (36 + rand() * 3.5).toFixed(1);
-      const xml = form(
-        demoXmlns.followup,
-        'Follow-up visit',
-        formId,
-        member.user,
-        options.domain,
-        clock,
-        `  <visit_date>${dateOnly(clock)}</visit_date>
+  }).join('\n');
+  const temperature = (36 + rand() * 3.5).toFixed(1);
+  const xml = form(
+    demoXmlns.followup,
+    'Follow-up visit',
+    formId,
+    member.user,
+    options.domain,
+    clock,
+    `  <visit_date>${dateOnly(clock)}</visit_date>
   <temperature>${temperature}</temperature>
   <medications>
 ${meds}
   </medications>
   ${caseBlock(member.caseId, when, member.user.id, `<update><last_visit_date>${dateOnly(clock)}</last_visit_date><last_temperature>${temperature}</last_temperature><visit_count>${member.visits}</visit_count></update>`)}`,
-      );
-      yield { kind: 'followup', formId, user: member.user, xml, caseIds: [member.caseId] };
-    } else {
-      const index = Math.floor(rand() * open.length);
-      const member = open.splice(index, 1)[0]!;
-      const formId = id('form');
-      const reason = pick(['moved', 'recovered', 'referred', 'deceased']);
-      const xml = form(
-        demoXmlns.close,
-        'Close member',
-        formId,
-        member.user,
-        options.domain,
-        clock,
-        `  <reason>${reason}</reason>
+  );
+  return { kind: 'followup', formId, user: member.user, xml, caseIds: [member.caseId] };
+}
+
+/** A member's case closed, for a reason. */
+function closing({ options, rand, pick, id, open }: GeneratorState, clock: number): GeneratedSubmission {
+  const index = Math.floor(rand() * open.length);
+  const member = open.splice(index, 1)[0]!;
+  const formId = id('form');
+  const reason = pick(['moved', 'recovered', 'referred', 'deceased']);
+  const xml = form(
+    demoXmlns.close,
+    'Close member',
+    formId,
+    member.user,
+    options.domain,
+    clock,
+    `  <reason>${reason}</reason>
   ${caseBlock(member.caseId, iso(clock), member.user.id, `<update><close_reason>${reason}</close_reason></update><close/>`)}`,
-      );
-      yield { kind: 'close', formId, user: member.user, xml, caseIds: [member.caseId] };
-    }
-  }
+  );
+  return { kind: 'close', formId, user: member.user, xml, caseIds: [member.caseId] };
 }
 
 function caseBlock(caseId: string, when: string, userId: string, actions: string): string {

@@ -7,7 +7,7 @@
  */
 import { inspect } from 'node:util';
 import { EndpointConfigError, readEndpoints, type Endpoints } from '../connectors/endpoints.js';
-import { BadConfigError } from '../runtime/contract/index.js';
+import { BadConfigError, redactSecrets } from '../runtime/contract/index.js';
 import { MissingVariableError } from '../runtime/config/interpolate.js';
 import { SchemaCatalogError } from '../schemas/schema-catalog.js';
 import { InputFileError, InputProblemsError } from './input-file.js';
@@ -79,11 +79,6 @@ const services: Record<string, { service: string; defaultPort: string }> = {
   S3_ENDPOINT: { service: 'the S3 blob store', defaultPort: '80' },
 };
 
-/** Strips a URL's password, so no message ever prints one. */
-function redact(value: string): string {
-  return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
-
 function endpointAddresses(endpoints: Endpoints): EndpointAddress[] {
   return Object.entries(services).map(([variable, { service, defaultPort }]) => {
     const raw = endpoints[variable as keyof Endpoints];
@@ -97,7 +92,7 @@ function endpointAddresses(endpoints: Endpoints): EndpointAddress[] {
       const port = url.port || (url.protocol === 'https:' ? '443' : defaultPort);
       return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
     });
-    return { variable, service, value: redact(values.join(',')), hosts };
+    return { variable, service, value: redactSecrets(values.join(',')), hosts };
   });
 }
 

@@ -1,5 +1,6 @@
 /** From the words typed to the command that runs them: help, usage errors, failures and exit codes. */
 import type { Registry } from '../runtime/registry/index.js';
+import { redactSecrets } from '../runtime/contract/index.js';
 import {
   commandHelp,
   overallHelp,
@@ -77,7 +78,9 @@ export async function dispatch(
       return 2;
     }
     const failure = describeFailure(error, { command: command.name, positionals });
-    err(failure.located ? failure.message : `tributary ${command.name}: ${failure.message}`);
+    // Whatever a client library put in its message, the line printed never shows a password.
+    const message = redactSecrets(failure.message);
+    err(failure.located ? message : `tributary ${command.name}: ${message}`);
     return failure.code;
   }
 }

@@ -7,7 +7,12 @@
  */
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { defineResource, type Resource, type ResourceContext } from '../../runtime/contract/index.js';
+import {
+  defineResource,
+  type Resource,
+  type ResourceContext,
+  type ViewBuild,
+} from '../../runtime/contract/index.js';
 import type { UcrActiveDataSource, UcrTableTarget } from '../../commcare/ucr/ucr-catalog.js';
 import type { UcrLookupKey } from '../../commcare/ucr/contract.js';
 import { ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
@@ -100,9 +105,9 @@ const ucrCatalogConfig = z.object({
     ),
   couchDatabases: z
     .record(z.string(), z.string())
-    .default({ user: 'users', location: 'locations', group: 'groups' })
+    .default({ user: 'commcarehq__users', location: 'commcarehq', group: 'commcarehq' })
     .describe(
-      'CouchDB database per lookup kind; `user` and `location` are also where CommCareUser and Location data sources are built from.',
+      'CouchDB database per lookup kind; `user` and `location` are also where CommCareUser and Location data sources are built from. The defaults are where CommCare HQ (and the demo seed) keep them: users in commcarehq__users, locations and groups in the main database.',
     ),
 });
 
@@ -197,6 +202,9 @@ export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
     this.folder.stop();
     await this.configs?.stop();
     await this.lifecycle.close();
+  }
+  builds(): ViewBuild[] {
+    return this.lifecycle.runningBuilds();
   }
 
   dataSources(domain: string, referencedDocType: string): readonly UcrActiveDataSource[] {

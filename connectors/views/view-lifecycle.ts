@@ -8,7 +8,7 @@
  * here stops the pipeline: an unusable definition is recorded as a problem, a failed build retried.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../../runtime/contract/index.js';
+import type { Logger, ViewBuild } from '../../runtime/contract/index.js';
 import type { Database } from '../postgres/postgres-pool.js';
 import type { ViewCatalog, ViewCatalogRow } from './view-catalog.js';
 import type { BuildJob, CatalogTx, ViewBuilder, ViewDefinition, ViewStorage } from './view-storage.js';
@@ -55,6 +55,8 @@ export class ViewLifecycle<D extends ViewDefinition> {
   /** Catalogued definitions that no longer compile, reported once each. */
   private readonly uncompilable = new Set<string>();
   private readonly builds = new Map<string, Promise<void>>();
+  /** Builds this process holds the lock of, by view, with when each began filling. */
+  private readonly running = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private maintaining: Promise<unknown> | undefined;
   private starting: Promise<void> | undefined;
@@ -102,6 +104,11 @@ export class ViewLifecycle<D extends ViewDefinition> {
   /** Every target the records of a definition key go to (the live one, and its twin being built). */
   targetsOf(key: string): ActiveView<D>[] {
     return this.views.filter((view) => view.key === key);
+  }
+
+  /** The builds this process is running now (it holds their build locks), for the build-age metric. */
+  runningBuilds(): ViewBuild[] {
+    return [...this.running].map(([view, startedAt]) => ({ view, startedAt }));
   }
 
   /** Waits for every build this process runs (tests, the rebuild command). */
@@ -432,6 +439,7 @@ export class ViewLifecycle<D extends ViewDefinition> {
       try {
         await sleep(this.options.buildStartDelayMs);
         const started = Date.now();
+        this.running.set(view.row.view, started);
         // Where the last holder of the lock got to (this process's snapshot of the row may be older).
         const [current] = await this.catalog.named(this.options.db, physical);
         const job = this.job(physical, view.definition, 'build', current?.progress ?? undefined, 'building');
@@ -443,6 +451,7 @@ export class ViewLifecycle<D extends ViewDefinition> {
           `Built a ${this.options.noun} and swapped it in.`,
         );
       } finally {
+        this.running.delete(view.row.view);
         await this.catalog.releaseBuildLock(session, physical);
       }
     } finally {

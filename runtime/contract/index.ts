@@ -50,5 +50,6 @@ export {
   type ResourceContext,
   type ResourceSpec,
   type ResourceType,
+  type ViewBuild,
 } from './resource.js';
 export type { ComponentStatus, StatusContext, StatusTable } from './status.js';

@@ -28,6 +28,17 @@ export interface Resource {
   start?(): Promise<void>;
   /** After every component that uses it has closed. */
   close?(): Promise<void>;
+  /**
+   * The views this process is building (rebuild or reindex) right now, with when each began:
+   * the runtime reports their ages as `tributary_view_build_age_seconds`.
+   */
+  builds?(): readonly ViewBuild[];
+}
+
+export interface ViewBuild {
+  view: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
 }
 
 export interface BoundedRunOptions {

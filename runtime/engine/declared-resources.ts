@@ -3,7 +3,13 @@
  * before the sinks and closed after every component, in reverse order. Components reach them by
  * name through their context; a bounded run may stand other instances in for some of them.
  */
-import { BadConfigError, type Resource, type ResourceContext, type ResourceType } from '../contract/index.js';
+import {
+  BadConfigError,
+  type Resource,
+  type ResourceContext,
+  type ResourceType,
+  type ViewBuild,
+} from '../contract/index.js';
 import type { PipelinePlan } from '../config/index.js';
 
 interface Entry {
@@ -42,6 +48,11 @@ export class DeclaredResources {
       });
     }
     return new DeclaredResources(entries);
+  }
+
+  /** Every build the declared resources are running in this process. */
+  builds(): ViewBuild[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.instance as Resource).builds?.() ?? []);
   }
 
   get<T>(type: ResourceType<T>, name: string): T {

@@ -91,6 +91,9 @@ export class PipelineRunner {
       ready: this.ready,
       paused: this.paused,
       lagSeconds: this.lagClock.read(Date.now(), this.activeLanes),
+      buildAgeSeconds: new Map(
+        this.declared.builds().map(({ view, startedAt }) => [view, (Date.now() - startedAt) / 1000]),
+      ),
     }));
   }
 

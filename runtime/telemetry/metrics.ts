@@ -101,8 +101,11 @@ export class PipelineMetrics {
 
   private collectProbes(): void {
     this.consumerLagSeconds.reset();
+    this.viewBuildAgeSeconds.reset();
     for (const probe of this.probes) {
-      const { pipeline, ready, paused, lagSeconds } = probe();
+      const { pipeline, ready, paused, lagSeconds, buildAgeSeconds } = probe();
+      for (const [view, seconds] of buildAgeSeconds ?? [])
+        this.viewBuildAgeSeconds.set({ pipeline, view }, seconds);
       this.pipelineReady.set({ pipeline }, ready ? 1 : 0);
       this.pipelinePaused.set({ pipeline }, paused ? 1 : 0);
       for (const [lane, seconds] of lagSeconds) this.consumerLagSeconds.set({ pipeline, lane }, seconds);
@@ -119,4 +122,6 @@ export interface PipelineProbe {
   ready: boolean;
   paused: boolean;
   lagSeconds: ReadonlyMap<string, number>;
+  /** Seconds since each view this worker is building began (absent: none). */
+  buildAgeSeconds?: ReadonlyMap<string, number>;
 }

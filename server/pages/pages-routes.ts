@@ -9,7 +9,7 @@ import { queueCounts, type QueueCounts } from '../../connectors/redis/task-queue
 import type { Authenticator } from '../http/http-server.js';
 import { HttpError } from '../http/http-error.js';
 import { readBody, send, sendJson } from '../http/respond.js';
-import type { RouteModule, RouteRequest } from '../http/route.js';
+import type { Route, RouteModule, RouteRequest } from '../http/route.js';
 import {
   cookie,
   newToken,
@@ -78,32 +78,34 @@ function loginPage(domain: string, token: string, message = '', next: string | n
   );
 }
 
-export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteModule {
-  const { sessions } = options;
-  /** The session of a page request for this domain, or a redirect to its login page. */
-  const sessionOf = async (request: RouteRequest): Promise<Session | null> => {
-    const domain = request.params.domain!;
-    const session = await sessions.of(request.req);
-    if (session && session.user.domain === domain) return session;
-    redirect(
-      request.res,
-      `/a/${encodeURIComponent(domain)}/login?next=${encodeURIComponent(request.url.pathname)}`,
-    );
-    return null;
-  };
-  const domainPage = (
-    path: string,
-    title: string,
-    body: (request: RouteRequest, session: Session) => Promise<string>,
-  ) => ({
-    method: 'GET' as const,
+/** The session of a page request for this domain, or null after redirecting to its login page. */
+async function sessionOf(options: PagesOptions, request: RouteRequest): Promise<Session | null> {
+  const domain = request.params.domain!;
+  const session = await options.sessions.of(request.req);
+  if (session && session.user.domain === domain) return session;
+  redirect(
+    request.res,
+    `/a/${encodeURIComponent(domain)}/login?next=${encodeURIComponent(request.url.pathname)}`,
+  );
+  return null;
+}
+
+/** A page of a domain for its logged-in users; others are sent to the login page. */
+function domainPage(
+  options: PagesOptions,
+  path: string,
+  title: string,
+  body: (request: RouteRequest, session: Session) => Promise<string>,
+): Route {
+  return {
+    method: 'GET',
     path,
-    access: 'public' as const,
+    access: 'public',
     summary: `The ${title.toLowerCase()} page.`,
     handle: async (request: RouteRequest) => {
       if (!(await options.authenticator.domainExists(request.params.domain!)))
         throw new HttpError(404, `No domain named ${request.params.domain}.`);
-      const session = await sessionOf(request);
+      const session = await sessionOf(options, request);
       if (!session) return;
       const domain = request.params.domain!;
       sendPage(
@@ -116,100 +118,110 @@ export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteMo
         }),
       );
     },
+  };
+}
+
+/** Checks the login form as HTTP Basic would (same throttling), then sets the session cookie. */
+async function logIn(options: PagesOptions, { req, res, params, url }: RouteRequest): Promise<void> {
+  const domain = params.domain!;
+  const form = await formBody(req, res);
+  const expected = readCookies(req).get(loginCsrfCookie);
+  if (!expected || !sameToken(form.get('csrf') ?? undefined, expected))
+    throw new HttpError(403, 'The login form has expired; reload the page.');
+  const username = form.get('username') ?? '';
+  const basic = `Basic ${Buffer.from(`${username}:${form.get('password') ?? ''}`).toString('base64')}`;
+  // The same check (and throttling) as HTTP Basic: the authenticator sees the real socket.
+  const probe = Object.assign(Object.create(req) as IncomingMessage, {
+    headers: { ...req.headers, authorization: basic, cookie: '' },
   });
+  const outcome = await options.authenticator.authenticate(probe, domain, { action: 'sign in to' });
+  if (!outcome.ok) {
+    const token = newToken();
+    return sendPage(
+      res,
+      outcome.status === 429 ? 429 : 401,
+      loginPage(domain, token, outcome.status === 429 ? outcome.message : 'Unknown user or wrong password.'),
+      [cookie(loginCsrfCookie, token, 3600)],
+    );
+  }
+  const session = await options.sessions.create(outcome.user);
+  const next = url.searchParams.get('next');
+  const target =
+    next && next.startsWith(`/a/${domain}/`) ? next : `/a/${encodeURIComponent(domain)}/exports/`;
+  redirect(res, target, [
+    cookie(sessionCookieName, session.id, options.sessions.ttlSeconds),
+    cookie(loginCsrfCookie, '', 0),
+  ]);
+}
+
+/** The script, login and logout: what every page needs before a session exists. */
+function sessionRoutes(options: PagesOptions): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/static/tributary-pages.js',
+      access: 'public',
+      summary: "The pages' script.",
+      handle: ({ res }) =>
+        Promise.resolve(
+          send(res, 200, 'text/javascript; charset=utf-8', pagesScript, {
+            'cache-control': 'public, max-age=300',
+          }),
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/a/:domain/login',
+      access: 'public',
+      summary: 'The login page of a domain.',
+      handle: async ({ res, params, url }) => {
+        if (!(await options.authenticator.domainExists(params.domain!)))
+          throw new HttpError(404, `No domain named ${params.domain}.`);
+        const token = newToken();
+        sendPage(res, 200, loginPage(params.domain!, token, '', url.searchParams.get('next')), [
+          cookie(loginCsrfCookie, token, 3600),
+        ]);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/a/:domain/login',
+      access: 'public',
+      summary: 'Log in with a username and password of the domain; sets the session cookie.',
+      handle: (request) => logIn(options, request),
+    },
+    {
+      method: 'POST',
+      path: '/a/:domain/logout',
+      access: 'public',
+      summary: 'End the session.',
+      handle: async ({ req, res, params }) => {
+        const session = await options.sessions.of(req);
+        const form = await formBody(req, res);
+        if (session) {
+          if (!sameToken(form.get('csrf') ?? undefined, session.csrf))
+            throw new HttpError(403, 'Missing or wrong CSRF token.');
+          await options.sessions.destroy(session.id);
+        }
+        redirect(res, `/a/${encodeURIComponent(params.domain!)}/login`, [cookie(sessionCookieName, '', 0)]);
+      },
+    },
+  ];
+}
+
+export function pagesRoutes(tasks: TaskServices, options: PagesOptions): RouteModule {
   return {
     name: 'pages',
     routes: [
-      {
-        method: 'GET',
-        path: '/static/tributary-pages.js',
-        access: 'public',
-        summary: "The pages' script.",
-        handle: ({ res }) =>
-          Promise.resolve(
-            send(res, 200, 'text/javascript; charset=utf-8', pagesScript, {
-              'cache-control': 'public, max-age=300',
-            }),
-          ),
-      },
-      {
-        method: 'GET',
-        path: '/a/:domain/login',
-        access: 'public',
-        summary: 'The login page of a domain.',
-        handle: async ({ res, params, url }) => {
-          if (!(await options.authenticator.domainExists(params.domain!)))
-            throw new HttpError(404, `No domain named ${params.domain}.`);
-          const token = newToken();
-          sendPage(res, 200, loginPage(params.domain!, token, '', url.searchParams.get('next')), [
-            cookie(loginCsrfCookie, token, 3600),
-          ]);
-        },
-      },
-      {
-        method: 'POST',
-        path: '/a/:domain/login',
-        access: 'public',
-        summary: 'Log in with a username and password of the domain; sets the session cookie.',
-        handle: async ({ req, res, params, url }) => {
-          const domain = params.domain!;
-          const form = await formBody(req, res);
-          const expected = readCookies(req).get(loginCsrfCookie);
-          if (!expected || !sameToken(form.get('csrf') ?? undefined, expected))
-            throw new HttpError(403, 'The login form has expired; reload the page.');
-          const username = form.get('username') ?? '';
-          const basic = `Basic ${Buffer.from(`${username}:${form.get('password') ?? ''}`).toString('base64')}`;
-          // The same check (and throttling) as HTTP Basic: the authenticator sees the real socket.
-          const probe = Object.assign(Object.create(req) as IncomingMessage, {
-            headers: { ...req.headers, authorization: basic, cookie: '' },
-          });
-          const outcome = await options.authenticator.authenticate(probe, domain, { action: 'sign in to' });
-          if (!outcome.ok) {
-            const token = newToken();
-            return sendPage(
-              res,
-              outcome.status === 429 ? 429 : 401,
-              loginPage(
-                domain,
-                token,
-                outcome.status === 429 ? outcome.message : 'Unknown user or wrong password.',
-              ),
-              [cookie(loginCsrfCookie, token, 3600)],
-            );
-          }
-          const session = await sessions.create(outcome.user);
-          const next = url.searchParams.get('next');
-          const target =
-            next && next.startsWith(`/a/${domain}/`) ? next : `/a/${encodeURIComponent(domain)}/exports/`;
-          redirect(res, target, [
-            cookie(sessionCookieName, session.id, sessions.ttlSeconds),
-            cookie(loginCsrfCookie, '', 0),
-          ]);
-        },
-      },
-      {
-        method: 'POST',
-        path: '/a/:domain/logout',
-        access: 'public',
-        summary: 'End the session.',
-        handle: async ({ req, res, params }) => {
-          const session = await sessions.of(req);
-          const form = await formBody(req, res);
-          if (session) {
-            if (!sameToken(form.get('csrf') ?? undefined, session.csrf))
-              throw new HttpError(403, 'Missing or wrong CSRF token.');
-            await sessions.destroy(session.id);
-          }
-          redirect(res, `/a/${encodeURIComponent(params.domain!)}/login`, [cookie(sessionCookieName, '', 0)]);
-        },
-      },
-      domainPage('/a/:domain/exports/', 'Exports', async (request) =>
+      ...sessionRoutes(options),
+      domainPage(options, '/a/:domain/exports/', 'Exports', async (request) =>
         exportsBody(tasks, request.params.domain!),
       ),
-      domainPage('/a/:domain/imports/cases/', 'Case import', (request) =>
+      domainPage(options, '/a/:domain/imports/cases/', 'Case import', (request) =>
         Promise.resolve(importBody(request.params.domain!)),
       ),
       domainPage(
+        options,
         '/a/:domain/pipelines/',
         'Pipelines',
         async (request) =>

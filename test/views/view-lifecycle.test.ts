@@ -55,6 +55,8 @@ class MemoryIndices implements ViewStorage<IndexDefinition> {
     Promise.resolve(new Set(physicals.filter((p) => this.targets.has(p))));
   lock = () => Promise.resolve();
   count = (_tx: unknown, physical: string) => Promise.resolve(this.targets.get(physical)?.length ?? 0);
+  /** While set, every build waits for it before filling. */
+  held: Promise<void> | undefined;
   /** What a reader of `view` sees. */
   read = (view: string) => this.targets.get(this.aliases.get(view) ?? '') ?? [];
 }
@@ -62,6 +64,7 @@ class MemoryIndices implements ViewStorage<IndexDefinition> {
 /** Fills a target with one document per field, committing progress after each. */
 const builder = (indices: MemoryIndices): ViewBuilder<IndexDefinition> => ({
   build: async (job) => {
+    await indices.held;
     const documents = job.definition.fields.map((field) => `${field}@${job.definition.hash.slice(0, 4)}`);
     for (const [i, document] of documents.entries()) {
       indices.targets.get(job.physical)!.push(document);
@@ -126,6 +129,29 @@ describe('view lifecycle', () => {
         labels: { name: 'cases' },
       });
     } finally {
+      await views.close();
+    }
+  });
+
+  it('reports the builds it runs, with when each began, until they are swapped in', async () => {
+    const indices = new MemoryIndices();
+    let release = () => undefined as void;
+    indices.held = new Promise<void>((resolve) => (release = resolve));
+    const views = lifecycle(indices, `${names.id}-builds`);
+    await views.start();
+    try {
+      const before = Date.now();
+      await views.apply('file:visits.json', { name: 'visits', fields: ['a'] });
+      expect(await eventually(() => Promise.resolve(views.runningBuilds().length === 1), 10_000)).toBe(true);
+      const [build] = views.runningBuilds();
+      expect(build!.view).toBe('visits');
+      expect(build!.startedAt).toBeGreaterThanOrEqual(before);
+      expect(build!.startedAt).toBeLessThanOrEqual(Date.now());
+      release();
+      expect(await eventually(() => Promise.resolve(indices.read('visits').length === 1), 10_000)).toBe(true);
+      expect(views.runningBuilds()).toEqual([]);
+    } finally {
+      release();
       await views.close();
     }
   });
