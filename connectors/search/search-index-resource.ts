@@ -12,6 +12,7 @@ import {
   defineResource,
   type Resource,
   type ResourceContext,
+  type ViewBuild,
 } from '../../runtime/contract/index.js';
 import { searchIndexNames, type SearchIndexName } from '../../commcare/search/index.js';
 import { postgresConnectionFields, postgresPoolOf, type Database } from '../postgres/postgres-pool.js';
@@ -224,6 +225,11 @@ export class SearchIndexResource implements SearchIndexTargets, Resource {
     this.folder.stop();
     await this.lifecycle.close();
   }
+  /** The index builds this process runs now (the runtime's build-age metric). */
+  builds(): ViewBuild[] {
+    return this.lifecycle.runningBuilds();
+  }
+
   indices(): readonly SearchIndexName[] {
     return [...new Set(this.lifecycle.active().map((view) => logicalIndexOf(view.definition)))];
   }
