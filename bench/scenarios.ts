@@ -172,6 +172,12 @@ export const scenarios: readonly Scenario[] = [
     'rebuildScenario',
   ),
   inChild(
+    'search',
+    'search pipeline bulk indexing vs a bare bulk loop, POST-to-found freshness, case search latency on 200,000 cases',
+    'search',
+    'searchScenario',
+  ),
+  inChild(
     'runtime',
     'framework overhead: bare consumer vs pipeline (noop, PostgreSQL), per Kafka client; sink write methods',
     'runtime',

@@ -9,6 +9,8 @@ import { outboxSource } from './outbox/outbox-source.js';
 import { kafkaSink } from './kafka/kafka-sink.js';
 import { kafkaSource } from './kafka/kafka-source.js';
 import { postgresSink } from './postgres/postgres-sink.js';
+import { searchIndexResource } from './search/search-index-resource.js';
+import { searchSink } from './search/search-sink.js';
 import { ucrPostgresSink } from './ucr/ucr-postgres-sink.js';
 import { ucrCatalogResource } from './ucr/ucr-catalog-resource.js';
 
@@ -20,8 +22,10 @@ export const connectors: readonly ComponentSpec[] = [
   kafkaSink,
   postgresSink,
   ucrPostgresSink,
+  searchSink,
   memorySink,
   logSink,
   noopSink,
   ucrCatalogResource,
+  searchIndexResource,
 ] as const;

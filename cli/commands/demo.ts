@@ -14,10 +14,12 @@ import {
   pagesModule,
   receiverModule,
   reportsModule,
+  searchModule,
   sessionAuthenticator,
   startServer,
 } from '../../server/index.js';
 import { demoExports } from '../demo-exports.js';
+import { demoCaseSearch } from '../demo-search.js';
 import { taskSettings } from './worker.js';
 import { SchemaRegistryClient } from '../../connectors/kafka/schema-registry-client.js';
 import { readEndpoints, type Endpoints } from '../../connectors/endpoints.js';
@@ -43,6 +45,7 @@ const demoPipelines = [
   'pipelines/examples/couchdb-to-kafka.yaml',
   'pipelines/examples/cases-to-postgres.yaml',
   'pipelines/examples/ucr-to-postgres.yaml',
+  'pipelines/examples/search.yaml',
 ];
 const ucrTables = ['household_register', 'visit_medications', 'open_cases_by_owner'] as const;
 const demoReports = ['households-by-village', 'medications-taken', 'open-cases-by-owner'] as const;
@@ -101,6 +104,7 @@ export async function demo(): Promise<number> {
         },
       }),
       pagesModule(taskSettings()),
+      searchModule(),
     ],
     authenticator: sessionAuthenticator(taskSettings()),
   });
@@ -122,6 +126,7 @@ export async function demo(): Promise<number> {
     await showUcrTables(context);
     await showReports(context);
     await demoExports({ serverUrl: receiver.url, endpoints, logger, domain, user: users[0]!, step: 11 });
+    await demoCaseSearch({ serverUrl: receiver.url, domain, user: users[0]!, db, step: 12 });
   } finally {
     await admin.close();
     await receiver.close();

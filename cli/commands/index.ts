@@ -10,8 +10,10 @@ import { docsCommand } from './docs.js';
 import { dlqDiscardCommand, dlqListCommand, dlqReplayCommand } from './dlq.js';
 import { rewindCommand, statusCommand, topicsEnsureCommand } from './ops.js';
 import { rebuildCommand } from './rebuild.js';
+import { reindexCommand } from './reindex.js';
 import { runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
+import { searchQueryCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 import { seedDemoCommand, submitCommand } from './submit.js';
@@ -45,6 +47,7 @@ const PIPELINES = 'Pipelines';
 const SCHEMAS = 'Schemas';
 const SUBMISSIONS = 'Submissions and the server';
 const UCR = 'UCR (no server needed)';
+const SEARCH = 'Search';
 const ENVIRONMENT = 'Environment';
 
 const ucrFiles = {
@@ -448,6 +451,46 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 1, max: 1 },
     examples: ['tributary ucr check pipelines/ucr'],
     run: ({ positionals, out, err }) => ucrCheckCommand(positionals, out, err),
+  }),
+  defineCommand({
+    name: 'search query',
+    group: SEARCH,
+    summary:
+      'A case search (CommCare _xpath_query) against the search engine, or its compiled plan with --explain.',
+    usage: "--domain D --case-type T [--xpath '…'] [--explain] [--json]",
+    options: {
+      domain: string('The domain to search.', 'D'),
+      'case-type': string('A case type to search (repeatable).', 'T', { multiple: true }),
+      xpath: string('A CommCare _xpath_query (repeatable; all must hold).', 'QUERY', { multiple: true }),
+      explain: flag('Print the compiled plan (DSL and related-case lookups) and connect to nothing.'),
+      'include-closed': flag('Include closed cases.'),
+      json: flag('Print {total, cases} as JSON.'),
+      prefix: string('The index prefix of the search pipeline (indexPrefix).', 'P', { default: '' }),
+      limit: string('Most cases returned.', 'N', { default: '500' }),
+      'time-zone': string(
+        "The project's time zone for today() and date-times (else the domain's, UTC with --explain).",
+        'TZ',
+      ),
+      configs: string('Folder of case search configurations.', 'DIR', {
+        default: 'pipelines/search/case-search',
+      }),
+    },
+    positionals: { max: 0 },
+    examples: [
+      "tributary search query --domain demo --case-type household --xpath \"village = 'Bondo' and subcase-exists('parent', age >= 60)\"",
+      'tributary search query --domain demo --case-type member --xpath "dob < date-add(today(), \'years\', -60)" --explain',
+    ],
+    run: ({ values }) => searchQueryCommand(values),
+  }),
+  defineCommand({
+    name: 'reindex',
+    group: SEARCH,
+    summary:
+      'Rebuild a search index beside its live one (backfilled from the primary store), then swap its alias.',
+    usage: '<pipeline file> <index>',
+    positionals: { min: 2, max: 2 },
+    examples: ['tributary reindex pipelines/examples/search.yaml case_search'],
+    run: (input) => reindexCommand(input),
   }),
   defineCommand({
     name: 'demo',

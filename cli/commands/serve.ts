@@ -17,6 +17,7 @@ import {
   pagesModule,
   receiverModule,
   reportsModule,
+  searchModule,
   sessionAuthenticator,
   startServer,
   type RunningServer,
@@ -96,6 +97,7 @@ function openReceiver(
         outbox: { table: outboxTable, channel: outboxChannel, topics: { forms: 'forms', cases: 'cases' } },
       }),
       pagesModule(tasks, { pipelineStatus: pipelinesStatusProvider(plans) }),
+      searchModule({ indexPrefix: process.env.SEARCH_INDEX_PREFIX }),
     ],
     authenticator: sessionAuthenticator(tasks),
   });

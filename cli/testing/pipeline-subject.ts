@@ -19,6 +19,7 @@ import { PipelineMetrics } from '../../runtime/telemetry/metrics.js';
 import { captureSink, type CapturedRecord } from './capture-sink.js';
 import { compareValues, type Difference, type Path } from './compare.js';
 import { readEndpoints } from '../../connectors/endpoints.js';
+import { needsOfflineSearch, offlineSearchResources } from './offline-search.js';
 import { needsOfflineUcr, offlineUcrResources } from './offline-ucr.js';
 import { parseSection, readJsonInputs, TestFileError, type TestFile } from './test-file.js';
 import type { CaseOutcome, SubjectInput, TestSubject } from './test-subject.js';
@@ -101,9 +102,10 @@ async function runCase(
   const inputs = await inputsOf(test, testCase, at);
   const captured = new Map<string, CapturedRecord[]>(Object.keys(plan.sinks).map((name) => [name, []]));
   const letters: DeadLetter[] = [];
+  const declared = needsOfflineUcr(plan) ? await offlineUcrResources(plan, testCase.lookups) : plan.resources;
   const offline: PipelinePlan = {
     ...plan,
-    resources: needsOfflineUcr(plan) ? await offlineUcrResources(plan, testCase.lookups) : plan.resources,
+    resources: needsOfflineSearch(plan) ? await offlineSearchResources(declared) : declared,
     source: {
       type: 'memory',
       spec: memorySource,
