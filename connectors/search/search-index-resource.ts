@@ -24,7 +24,7 @@ import type { SearchEngine } from './search-engine.js';
 import { SearchIndexBuilder } from './search-index-builder.js';
 import { SearchIndexStorage } from './search-index-storage.js';
 import { readIndexDefinitions } from './search-mapping-folder.js';
-import { UcrConfigFolder } from '../ucr/ucr-config-folder.js';
+import { ConfigFolder } from '../views/config-folder.js';
 import { searchStatus, searchStatusReport } from './search-status.js';
 import {
   logicalIndexOf,
@@ -167,7 +167,7 @@ mappings: pipelines/search`,
 export class SearchIndexResource implements SearchIndexTargets, Resource {
   readonly lifecycle: ViewLifecycle<SearchViewDefinition>;
   /** The mapping files, applied as they appear, change or go (a generic folder of JSON configurations). */
-  private readonly folder: UcrConfigFolder;
+  private readonly folder: ConfigFolder;
 
   constructor(
     private readonly config: SearchIndexConfig,
@@ -195,8 +195,9 @@ export class SearchIndexResource implements SearchIndexTargets, Resource {
       graceMs: config.graceMs,
       catalogPollMs: config.catalogPollMs,
       buildStartDelayMs: config.buildStartDelayMs,
+      signal: ctx.signal,
     });
-    this.folder = new UcrConfigFolder(
+    this.folder = new ConfigFolder(
       config.mappings,
       (origin, json) => {
         const index = (json as { index?: unknown } | null)?.index;

@@ -19,7 +19,7 @@ import { ucrViewName } from '../../commcare/ucr/ucr-table-names.js';
 import { postgresConnectionFields, postgresPoolOf, type Database } from '../postgres/postgres-pool.js';
 import { ViewLifecycle } from '../views/view-lifecycle.js';
 import { ucrViewCatalog } from './ucr-catalog.js';
-import { UcrConfigFolder } from './ucr-config-folder.js';
+import { ConfigFolder } from '../views/config-folder.js';
 import { UcrConfigsConsumer } from './ucr-configs-consumer.js';
 import { UcrLookupLoader } from './ucr-lookup-loader.js';
 import { ucrPostgresCatalogType, type UcrPostgresCatalog } from './ucr-postgres-catalog.js';
@@ -153,7 +153,7 @@ graceMs: 600000`,
 export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
   readonly lifecycle: ViewLifecycle<UcrViewDefinition>;
   private readonly loader: UcrLookupLoader;
-  private readonly folder: UcrConfigFolder;
+  private readonly folder: ConfigFolder;
   private readonly configs: UcrConfigsConsumer | undefined;
 
   constructor(
@@ -191,10 +191,11 @@ export class UcrCatalogResource implements UcrPostgresCatalog, Resource {
       graceMs: config.graceMs,
       catalogPollMs: config.catalogPollMs,
       buildStartDelayMs: config.buildStartDelayMs,
+      signal: ctx.signal,
     });
     const apply = (origin: string, json: unknown) => this.lifecycle.apply(origin, json);
     this.configs = config.configsTopic ? new UcrConfigsConsumer(config.configsTopic, apply, ctx) : undefined;
-    this.folder = new UcrConfigFolder(config.configFolder, apply, ctx.logger);
+    this.folder = new ConfigFolder(config.configFolder, apply, ctx.logger);
   }
 
   async start(): Promise<void> {

@@ -10,7 +10,7 @@ import type { ConfigDocument } from '../../schemas/generated/config-document.js'
 import type { GroupConsumer } from '../kafka/kafka-client.js';
 import { defaultKafkaLibrary, kafkaClient } from '../kafka/kafka-resources.js';
 import { valueSerde } from '../kafka/value-format.js';
-import type { UcrConfigApply } from './ucr-config-folder.js';
+import type { ConfigApply } from '../views/config-folder.js';
 
 /** The doc type of a UCR data source configuration in the config store. */
 export const dataSourceDocType = 'DataSourceConfiguration';
@@ -21,7 +21,7 @@ export class UcrConfigsConsumer {
 
   constructor(
     private readonly topic: string,
-    private readonly apply: UcrConfigApply,
+    private readonly apply: ConfigApply,
     private readonly ctx: ComponentContext,
   ) {}
 

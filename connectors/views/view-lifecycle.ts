@@ -34,6 +34,8 @@ export interface ViewLifecycleOptions<D extends ViewDefinition> {
   catalogPollMs: number;
   /** How long a build waits before filling, so every worker writes live changes to the new target first. */
   buildStartDelayMs: number;
+  /** The pipeline's stop signal: a build it interrupts is not a failure (the next start resumes it). */
+  signal?: AbortSignal;
 }
 
 /** A building or live target of this pipeline with its compiled definition. */
@@ -412,6 +414,13 @@ export class ViewLifecycle<D extends ViewDefinition> {
     if (this.closed || this.builds.has(key)) return;
     const run = work()
       .catch(async (error: unknown) => {
+        if (this.closed || this.options.signal?.aborted) {
+          this.options.logger.info(
+            { key },
+            `A ${this.options.noun} build stopped with the pipeline; the next start resumes it.`,
+          );
+          return;
+        }
         this.options.logger.error(
           { key, error: message(error) },
           `A ${this.options.noun} build failed; it is retried.`,

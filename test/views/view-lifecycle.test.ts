@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ViewCatalog } from '../../connectors/views/view-catalog.js';
 import { ViewLifecycle } from '../../connectors/views/view-lifecycle.js';
 import type { ViewBuilder, ViewDefinition, ViewStorage } from '../../connectors/views/view-storage.js';
+import type { Logger } from '../../runtime/contract/index.js';
 import { createLogger, silentLogger } from '../../runtime/telemetry/logger.js';
 import { eventually, testDatabase } from '../support/pipeline-fixtures.js';
 import { testNames } from '../support/resources.js';
@@ -55,6 +56,8 @@ class MemoryIndices implements ViewStorage<IndexDefinition> {
     Promise.resolve(new Set(physicals.filter((p) => this.targets.has(p))));
   lock = () => Promise.resolve();
   count = (_tx: unknown, physical: string) => Promise.resolve(this.targets.get(physical)?.length ?? 0);
+  /** When set, a build throws as one interrupted by the pipeline's stop would. */
+  stopped = false;
   /** While set, every build waits for it before filling. */
   held: Promise<void> | undefined;
   /** What a reader of `view` sees. */
@@ -65,6 +68,7 @@ class MemoryIndices implements ViewStorage<IndexDefinition> {
 const builder = (indices: MemoryIndices): ViewBuilder<IndexDefinition> => ({
   build: async (job) => {
     await indices.held;
+    if (indices.stopped) throw new Error('stopped before the end of its source');
     const documents = job.definition.fields.map((field) => `${field}@${job.definition.hash.slice(0, 4)}`);
     for (const [i, document] of documents.entries()) {
       indices.targets.get(job.physical)!.push(document);
@@ -75,7 +79,12 @@ const builder = (indices: MemoryIndices): ViewBuilder<IndexDefinition> => ({
 });
 
 /** A lifecycle of its own pipeline (`owner`): each test keeps its own catalog rows. */
-function lifecycle(indices: MemoryIndices, owner: string, graceMs = 300) {
+function lifecycle(
+  indices: MemoryIndices,
+  owner: string,
+  graceMs = 300,
+  extra: { signal?: AbortSignal; logger?: Logger } = {},
+) {
   return new ViewLifecycle<IndexDefinition>({
     db: database.db,
     catalog: new ViewCatalog({
@@ -93,7 +102,8 @@ function lifecycle(indices: MemoryIndices, owner: string, graceMs = 300) {
       return { name: typeof name === 'string' ? name : null };
     },
     owner,
-    logger: process.env.VIEW_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
+    logger: extra.logger ?? (process.env.VIEW_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger),
+    ...(extra.signal ? { signal: extra.signal } : {}),
     noun: 'test index',
     graceMs,
     catalogPollMs: 100,
@@ -150,6 +160,38 @@ describe('view lifecycle', () => {
       release();
       expect(await eventually(() => Promise.resolve(indices.read('visits').length === 1), 10_000)).toBe(true);
       expect(views.runningBuilds()).toEqual([]);
+    } finally {
+      release();
+      await views.close();
+    }
+  });
+
+  it('treats a build interrupted by the pipeline stopping as no failure: logged at info, no error recorded', async () => {
+    const indices = new MemoryIndices();
+    let release = () => undefined as void;
+    indices.held = new Promise<void>((resolve) => (release = resolve));
+    const stop = new AbortController();
+    const lines: { level: string; message: string }[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      info: (_fields, message) => void lines.push({ level: 'info', message }),
+      error: (_fields, message) => void lines.push({ level: 'error', message }),
+      child: () => logger,
+    };
+    const views = lifecycle(indices, `${names.id}-stopped`, 300, { signal: stop.signal, logger });
+    await views.start();
+    try {
+      await views.apply('file:homes.json', { name: 'homes', fields: ['a'] });
+      expect(await eventually(() => Promise.resolve(views.runningBuilds().length === 1), 10_000)).toBe(true);
+      stop.abort();
+      indices.stopped = true;
+      release();
+      expect(await eventually(() => Promise.resolve(views.runningBuilds().length === 0), 10_000)).toBe(true);
+      await views.settled();
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      expect(lines.some((l) => /stopped with the pipeline/.test(l.message))).toBe(true);
+      const [row] = views.active().map((view) => view.row);
+      expect(row).toMatchObject({ state: 'building', errors: null });
     } finally {
       release();
       await views.close();

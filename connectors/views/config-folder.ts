@@ -1,22 +1,23 @@
 /**
- * UCR data source configurations from a folder: every `*.json` directly in it (not in subfolders)
- * is one configuration, applied when it appears or changes and removed when its file goes.
+ * View definitions (UCR data sources, search index mappings) from a folder: every `*.json`
+ * directly in it (not in subfolders) is one configuration, applied when it appears or changes and
+ * removed when its file goes.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../runtime/contract/index.js';
 
 /** Receives configurations: `null` when the file went away; `origin` is `file:<name>`. */
-export type UcrConfigApply = (origin: string, json: unknown) => Promise<void>;
+export type ConfigApply = (origin: string, json: unknown) => Promise<void>;
 
-export class UcrConfigFolder {
+export class ConfigFolder {
   private readonly seen = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
     private readonly folder: string,
-    private readonly apply: UcrConfigApply,
+    private readonly apply: ConfigApply,
     private readonly logger: Logger,
   ) {}
 
