@@ -184,6 +184,16 @@ async function serveReceiverProcess(settings: ServeSettings, plans: PipelinePlan
   return 0;
 }
 
+/** A receiver process exited before listening; it printed why (the one error line) itself. */
+class ReceiverExitedError extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    signal: string | null,
+  ) {
+    super(`a receiver process exited before listening (${signal ?? `exit code ${exitCode}`})`);
+  }
+}
+
 /**
  * Starts one receiver process, added to `workers` at once (a stop reaches it while it starts);
  * resolves with its URL once it listens, rejects if it exits first.
@@ -195,7 +205,7 @@ function forkReceiver(workers: Set<Worker>): Promise<{ worker: Worker; url: stri
   worker.on('error', () => undefined);
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null, signal: string | null) =>
-      reject(new Error(`a receiver process exited before listening (${signal ?? `exit code ${code}`})`));
+      reject(new ReceiverExitedError(code, signal));
     worker.once('exit', onExit);
     worker.on('message', (message: Partial<ListeningMessage>) => {
       if (typeof message?.tributaryReceiverListening !== 'string') return;
@@ -236,6 +246,8 @@ async function serveWithReceiverProcesses(settings: ServeSettings, plans: Pipeli
     logger.debug({ err: error }, 'Could not start the receiver processes or the pipelines.');
     stopping = true;
     await stopWorkers();
+    // The receiver said why on stderr already (a port in use, a bad setting): exit as it did.
+    if (error instanceof ReceiverExitedError && error.exitCode) return error.exitCode;
     throw error;
   }
   cluster.on('exit', (worker, code, signal) => {

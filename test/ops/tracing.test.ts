@@ -170,9 +170,11 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       .replace('readme-form-4', formId)
       .replace(/readme-(household|member)-(\d)/g, (_m, kind: string, n: string) => `${formId}-${kind}-${n}`);
     const user = demoUsers(1, domain)[0]!;
+    // The form is the authenticated user's own (the receiver refuses one naming somebody else).
+    const own = xml.replace(/<n0:userID>[^<]*<\/n0:userID>/, `<n0:userID>${user.id}</n0:userID>`);
     const response = await fetch(receiverUrl, {
       method: 'POST',
-      body: xml,
+      body: own,
       headers: {
         'content-type': 'text/xml',
         authorization: `Basic ${Buffer.from(`${user.username}@${domain}.commcarehq.org:${user.password}`).toString('base64')}`,
