@@ -33,6 +33,7 @@ const db = database.db;
 let sink: SearchSink;
 let resources: ResourcePool;
 let reader: SearchReader;
+let extensionSchema = 'public';
 
 /** mulberry32: the same fixture every run. */
 function random(seed: number): () => number {
@@ -203,7 +204,14 @@ beforeAll(async () => {
   await sink.engine.refresh(`${prefix}domains`);
 
   await db.none('CREATE SCHEMA $1:name', [schema]);
-  await db.none('CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA $1:name', [schema]);
+  // Once per database, in public: installed in this test's schema it went with the schema when a
+  // run dropped it, under another run still using it. Wherever it is, the queries find it.
+  await db.none('CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public');
+  extensionSchema = (
+    await db.one<{ schema: string }>(
+      "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'fuzzystrmatch'",
+    )
+  ).schema;
   await db.none(
     `CREATE TABLE $1:name.cases (case_id text PRIMARY KEY, case_type text, name text, owner_id text, closed boolean,
        deleted boolean, opened_on timestamptz, modified_on timestamptz, properties jsonb, parent_id text, host_id text)`,
@@ -250,7 +258,7 @@ async function searched(query: string): Promise<string[]> {
 
 /** The ids of the live cases for which a SQL predicate over `c` (a row of the fixture table) holds. */
 async function expected(predicate: string): Promise<string[]> {
-  const sql = `SET search_path TO "${schema}", public;
+  const sql = `SET search_path TO "${schema}", "${extensionSchema}", public;
     SELECT case_id FROM cases c WHERE NOT c.deleted AND (${predicate}) ORDER BY case_id`;
   const rows = await db.task((t) => t.multi<{ case_id: string }>(sql));
   return rows[1]!.map((r) => r.case_id).sort();
