@@ -39,10 +39,15 @@ function eventWithBodyAside(value: unknown): { form: unknown; form_body_url: str
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const url = (value as { form_body_url?: unknown }).form_body_url;
   if (typeof url === 'string' && url !== '') return value as { form: unknown; form_body_url: string };
-  const keys = Object.keys(value);
-  return keys.length === 1 && keys[0]!.includes('.')
-    ? eventWithBodyAside((value as Record<string, unknown>)[keys[0]!])
-    : null;
+  // Every record of every Kafka source passes here: look for a single key without listing them all.
+  let only: string | undefined;
+  for (const key in value) {
+    // Decoded Avro records inherit enumerable methods; only own keys count.
+    if (!Object.hasOwn(value, key)) continue;
+    if (only !== undefined) return null;
+    only = key;
+  }
+  return only?.includes('.') ? eventWithBodyAside((value as Record<string, unknown>)[only]) : null;
 }
 
 /** A decoded record as the sources hold it. */

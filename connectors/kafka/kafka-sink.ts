@@ -157,7 +157,7 @@ export class KafkaSink implements Sink {
         }
       }),
     );
-    // Sparse arrays keep the batch order per topic; filter drops the holes.
+    // Sparse arrays keep the batch order per topic (encoding is async); the holes are skipped.
     for (const [topic, messages] of byTopic) {
       // Sent in requests of at most maxRequestBytes (byte-chunks.ts), in order; each request's
       // records count as delivered once the broker acknowledges it.

@@ -345,9 +345,8 @@ export class PipelineRunner {
     end: string | undefined,
   ): Promise<void> {
     if (records.length) this.lagClock.arrived(lane, records[0]!.timestamp);
-    const wanted = () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
     // Only a paused gate costs an await: an unpaused batch starts in the same tick it arrived.
-    if (this.gate.paused && !(await this.gate.pass(wanted))) return;
+    if (this.gate.paused && !(await this.gate.pass(() => this.laneWanted(lane, control)))) return;
     const spans = this.deps.tracer
       ? startRecordSpans(this.deps.tracer, this.name, lane, records, {
           stages: this.stages.map((stage) => stage.name),
@@ -358,6 +357,11 @@ export class PipelineRunner {
     spans?.end(this.fatalError);
     if (records.length)
       this.lagClock.processed(lane, records.at(-1)!.timestamp, end === undefined || end === next);
+  }
+
+  /** Whether work of this lane should go on: the pipeline runs, and the lane is still ours. */
+  private laneWanted(lane: string, control: LaneControl): boolean {
+    return !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive();
   }
 
   private async runBatch(
@@ -371,7 +375,7 @@ export class PipelineRunner {
     const work: LaneWork = {
       lane,
       control,
-      isActive: () => !this.abort.signal.aborted && this.activeLanes.has(lane) && control.isActive(),
+      isActive: () => this.laneWanted(lane, control),
     };
     try {
       await this.untilSinksReady(work);

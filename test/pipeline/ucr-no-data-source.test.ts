@@ -15,6 +15,7 @@ import {
   produceForms,
   ucrPipeline,
   viewRows,
+  xmlnsDataSource,
 } from '../ucr/ucr-fixtures.js';
 
 const names = testNames(import.meta.url);
@@ -22,20 +23,7 @@ const domain = `d-${names.id.slice(-8)}`;
 const database = await testDatabase();
 const folder = await configFolder();
 
-const config = (over: object) => ({
-  domain,
-  table_id: 'forms',
-  referenced_doc_type: 'XFormInstance',
-  configured_indicators: [
-    {
-      type: 'expression',
-      column_id: 'xmlns',
-      datatype: 'string',
-      expression: { type: 'property_name', property_name: 'xmlns' },
-    },
-  ],
-  ...over,
-});
+const config = (over: object) => xmlnsDataSource(domain, over);
 
 afterAll(async () => {
   await dropDomain(database.db, domain);

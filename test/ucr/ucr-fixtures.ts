@@ -245,3 +245,19 @@ export async function dropDomain(db: Database, domain: string): Promise<void> {
   await db.none(`DELETE FROM ${primaryStoreTables.forms} WHERE domain = $1`, [domain]).catch(() => undefined);
   await db.none(`DELETE FROM ${primaryStoreTables.cases} WHERE domain = $1`, [domain]).catch(() => undefined);
 }
+
+/** A data source of one column, the form's xmlns, over the forms of `domain`; `over` replaces fields. */
+export const xmlnsDataSource = (domain: string, over: object = {}) => ({
+  domain,
+  table_id: 'forms',
+  referenced_doc_type: 'XFormInstance',
+  configured_indicators: [
+    {
+      type: 'expression',
+      column_id: 'xmlns',
+      datatype: 'string',
+      expression: { type: 'property_name', property_name: 'xmlns' },
+    },
+  ],
+  ...over,
+});

@@ -12,6 +12,7 @@ import {
   startUcrPipelines,
   ucrPipeline,
   viewRows,
+  xmlnsDataSource,
 } from './ucr-fixtures.js';
 
 const names = testNames(import.meta.url);
@@ -19,20 +20,7 @@ const domain = `d-${names.id.slice(-8)}`;
 const database = await testDatabase();
 const folder = await configFolder();
 
-const config = (over: object) => ({
-  domain,
-  table_id: 'forms',
-  referenced_doc_type: 'XFormInstance',
-  configured_indicators: [
-    {
-      type: 'expression',
-      column_id: 'xmlns',
-      datatype: 'string',
-      expression: { type: 'property_name', property_name: 'xmlns' },
-    },
-  ],
-  ...over,
-});
+const config = (over: object) => xmlnsDataSource(domain, over);
 
 afterAll(async () => {
   await dropDomain(database.db, domain);
