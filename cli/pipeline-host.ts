@@ -97,6 +97,7 @@ export class PipelineHost {
   /**
    * While a started pipeline owns no partition (a rebalance in progress, or other members hold
    * them all), says so after a few seconds and then every half minute, instead of staying silent.
+   * It keeps watching after partitions arrive: a later rebalance can take them all away again.
    */
   private watchAssignment(
     plan: PipelinePlan,
@@ -105,15 +106,24 @@ export class PipelineHost {
     everyMs = 30_000,
   ): void {
     if (!plan.source.spec.topics) return;
-    const started = Date.now();
+    let waitingSince: number | undefined = Date.now();
+    let saidAt: number | undefined;
     const check = () => {
       if (this.abort.signal.aborted || this.fatal) return;
-      if (runner.ready) return;
-      this.logger.info(
-        { pipeline: plan.name, waitedSeconds: Math.round((Date.now() - started) / 1000) },
-        'Waiting for partitions: none assigned yet (a rebalance is in progress, or the other members of the group hold every partition).',
-      );
-      setTimeout(check, everyMs).unref();
+      const now = Date.now();
+      if (runner.ready) {
+        waitingSince = saidAt = undefined;
+      } else {
+        waitingSince ??= now;
+        if (now - waitingSince >= firstMs && (saidAt === undefined || now - saidAt >= everyMs)) {
+          saidAt = now;
+          this.logger.info(
+            { pipeline: plan.name, waitedSeconds: Math.round((now - waitingSince) / 1000) },
+            'Waiting for partitions: none assigned now (a rebalance is in progress, or the other members of the group hold every partition).',
+          );
+        }
+      }
+      setTimeout(check, 1000).unref();
     };
     setTimeout(check, firstMs).unref();
   }
